@@ -1,0 +1,9 @@
+"""The HTTP surface of the security core: the members API of SPEC §4 and the JWKS document."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+
+bp = APIBlueprint("auth", __name__, tag="members")
+
+from munjigi.auth import api  # noqa: E402,F401  (routes register themselves on bp)

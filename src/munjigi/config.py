@@ -1,0 +1,217 @@
+"""Settings: the one place that reads the environment (``MUNJIGI_*`` and an optional ``.env``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+ENVIRONMENTS = ("development", "testing", "production")
+SIGNING_ALGORITHMS = ("EdDSA", "ES256")
+SAMESITE_VALUES = ("Strict", "Lax", "None")
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """The settings are unusable; the message lists every problem at once."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Munjigi can be told, with secure defaults; durations are seconds."""
+
+    env: str = "development"
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str | None = None
+    # SPEC §3 defaults: short access tokens, two-week idle refresh, a 30-day hard limit.
+    access_ttl: int = 30 * 60
+    refresh_ttl: int = 14 * 24 * 3600
+    session_max_age: int = 30 * 24 * 3600
+    # SPEC §3: two tabs refreshing at once must both succeed.
+    refresh_grace: int = 20
+    # Clock skew tolerated on exp/nbf/iat; small, because the issuer is ourselves.
+    token_leeway: int = 5
+    issuer: str = "munjigi"
+    audience: str = "munjigi"
+    # Ed25519: small keys and signatures, no nonce to get wrong (RFC 8037).
+    signing_alg: str = "EdDSA"
+    # How long a process trusts its cached signing-key set before looking again.
+    key_cache_ttl: int = 30
+    # Strict: the cookies never ride on a cross-site request (seed 001's SameSite lesson).
+    cookie_samesite: str = "Strict"
+    # None means "Secure unless development" (plain http://127.0.0.1 must work locally).
+    cookie_secure: bool | None = None
+    cookie_domain: str | None = None
+    refresh_cookie_path: str = "/members/tokens"
+    csrf_protect: bool = True
+    cors_origins: tuple[str, ...] = ()
+    # 0: never believe X-Forwarded-For unless the operator says how many proxies are ours.
+    trusted_proxies: int = 0
+    handoff_secret: str | None = None
+    ratelimit_storage: str = "memory"
+    # OWASP Password Storage Cheat Sheet, argon2id first option: m=19 MiB, t=2, p=1.
+    argon2_time_cost: int = 2
+    argon2_memory_cost: int = 19 * 1024
+    argon2_parallelism: int = 1
+    # NIST SP 800-63B-4 §3.1.1.2: 15 characters when the password is the only factor.
+    password_min_length: int = 15
+    password_max_length: int = 128
+    instance_path: str = "instance"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` everywhere except plain-http development."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.env != "development"
+
+    @property
+    def max_token_lifetime(self) -> int:
+        """The longest any token we sign can live: a retired key is kept this long."""
+        return max(self.access_ttl, self.refresh_ttl)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: str | None = ".env"
+    ) -> Settings:
+        """Read ``MUNJIGI_*`` variables (the process environment wins over ``.env``)."""
+        source: dict[str, str] = {}
+        if dotenv_path and Path(dotenv_path).is_file():
+            source.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        source.update(os.environ if environ is None else environ)
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = source.get(f"MUNJIGI_{name}")
+            return default if value is None or value == "" else value
+
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for f in dataclasses.fields(cls):
+            if f.name == "extra":
+                continue
+            raw = get(f.name.upper())
+            if raw is None:
+                continue
+            try:
+                values[f.name] = _convert(f.name, raw)
+            except ValueError as exc:
+                problems.append(f"MUNJIGI_{f.name.upper()}: {exc}")
+        if problems:
+            raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+        settings = cls(**values)
+        return settings.with_defaults()
+
+    @classmethod
+    def for_testing(cls, **overrides: Any) -> Settings:
+        """Settings for tests: cheap hashing, a throwaway secret, an in-memory database."""
+        base: dict[str, Any] = {
+            "env": "testing",
+            "secret_key": secrets.token_urlsafe(48),
+            "database_url": "sqlite://",
+            "argon2_time_cost": 1,
+            "argon2_memory_cost": 1024,
+            "argon2_parallelism": 1,
+        }
+        base.update(overrides)
+        return cls(**base)
+
+    def with_defaults(self) -> Settings:
+        """Fill what depends on other settings: the database and the development secret."""
+        changes: dict[str, Any] = {}
+        if not self.database_url:
+            db_file = Path(self.instance_path).resolve() / "munjigi.sqlite"
+            changes["database_url"] = f"sqlite:///{db_file}"
+        if not self.secret_key and self.env == "development":
+            changes["secret_key"] = _development_secret(Path(self.instance_path))
+        return dataclasses.replace(self, **changes) if changes else self
+
+    def problems(self) -> list[str]:
+        """Every reason these settings are unsafe; production refuses to start on any."""
+        found: list[str] = []
+        if self.env not in ENVIRONMENTS:
+            found.append(f"MUNJIGI_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if self.signing_alg not in SIGNING_ALGORITHMS:
+            found.append(f"MUNJIGI_SIGNING_ALG must be one of {', '.join(SIGNING_ALGORITHMS)}")
+        if self.cookie_samesite not in SAMESITE_VALUES:
+            found.append(f"MUNJIGI_COOKIE_SAMESITE must be one of {', '.join(SAMESITE_VALUES)}")
+        if not self.secret_key:
+            found.append("MUNJIGI_SECRET_KEY is missing")
+        for name in ("access_ttl", "refresh_ttl", "session_max_age"):
+            if getattr(self, name) <= 0:
+                found.append(f"MUNJIGI_{name.upper()} must be positive")
+        if self.refresh_grace < 0:
+            found.append("MUNJIGI_REFRESH_GRACE must not be negative")
+        if self.access_ttl > self.refresh_ttl:
+            found.append("MUNJIGI_ACCESS_TTL must not exceed MUNJIGI_REFRESH_TTL")
+        if self.password_max_length < 64:
+            found.append("MUNJIGI_PASSWORD_MAX_LENGTH must be at least 64 (NIST SP 800-63B)")
+        if self.password_min_length < 8:
+            found.append("MUNJIGI_PASSWORD_MIN_LENGTH must be at least 8 (NIST SP 800-63B)")
+        if self.cookie_samesite == "None" and not self.secure_cookies:
+            found.append("SameSite=None cookies must be Secure")
+        if self.env == "production":
+            found.extend(self._production_problems())
+        return found
+
+    def _production_problems(self) -> list[str]:
+        found: list[str] = []
+        if self.secret_key and len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            found.append(f"MUNJIGI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        if self.secret_key and len(set(self.secret_key)) < 10:
+            found.append("MUNJIGI_SECRET_KEY is too repetitive to be random")
+        if not self.secure_cookies:
+            found.append("cookies must be Secure in production (MUNJIGI_COOKIE_SECURE)")
+        if not self.csrf_protect:
+            found.append("CSRF protection must stay on in production (MUNJIGI_CSRF_PROTECT)")
+        if self.handoff_secret is not None and len(self.handoff_secret.encode()) < 32:
+            found.append("MUNJIGI_HANDOFF_SECRET must be at least 32 bytes")
+        if self.argon2_memory_cost < 19 * 1024 or self.argon2_time_cost < 2:
+            found.append("argon2 parameters are below the OWASP minimum (m=19 MiB, t=2)")
+        return found
+
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+_BOOL_FALSE = {"0", "false", "no", "off"}
+
+
+def _convert(name: str, raw: str) -> Any:
+    """Convert one environment string to the type of the field called ``name``."""
+    hint = {f.name: f.type for f in dataclasses.fields(Settings)}[name]
+    if "bool" in str(hint):
+        lowered = raw.strip().lower()
+        if lowered in _BOOL_TRUE:
+            return True
+        if lowered in _BOOL_FALSE:
+            return False
+        raise ValueError(f"expected a boolean (true/false), got {raw!r}")
+    if "int" in str(hint):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
+    if "tuple" in str(hint):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def _development_secret(instance: Path) -> str:
+    """A random secret kept in ``instance/`` so development restarts keep their sessions."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # another process (or an earlier run) made it first
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,143 @@
+"""``AppError`` and the one function that turns every failure into the SPEC §4 error body."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Response
+from flask import g
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from munjigi.extensions import db
+from munjigi.responses import failure
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """A failure the client caused or may see; subclasses fix ``status``, ``code``, ``message``."""
+
+    status: HTTPStatus = HTTPStatus.BAD_REQUEST
+    code: str = "bad_request"
+    message: str = "잘못된 요청입니다."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message or self.message)
+        if message is not None:
+            self.message = message
+        self.fields = dict(fields) if fields else None
+        self.headers = dict(headers) if headers else {}
+
+
+class NotFoundError(AppError):
+    """The resource does not exist (or is not visible to the caller)."""
+
+    status = HTTPStatus.NOT_FOUND
+    code = "not_found"
+    message = "찾을 수 없습니다."
+
+
+class ForbiddenError(AppError):
+    """The caller is authenticated but not allowed to do this."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "forbidden"
+    message = "권한이 없음"
+
+
+class ValidationError(AppError):
+    """The request body or query is invalid; ``fields`` names what is wrong."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "validation_error"
+    message = "입력값이 올바르지 않음"
+
+
+def error_response(
+    status: int, code: str, message: str, fields: Mapping[str, Any] | None = None
+) -> Response:
+    """The JSON error response every failure path uses."""
+    response = jsonify(failure(code, message, fields))
+    response.status_code = status
+    return response
+
+
+def _flatten_validation_detail(detail: Any) -> dict[str, Any]:
+    """APIFlask nests messages by location (json, query); clients want the fields."""
+    if not isinstance(detail, Mapping):
+        return {}
+    fields: dict[str, Any] = {}
+    for location, messages in detail.items():
+        if isinstance(messages, Mapping):
+            fields.update({str(k): v for k, v in messages.items()})
+        else:
+            fields[str(location)] = messages
+    return fields
+
+
+def register_error_handlers(app: APIFlask) -> None:
+    """Map AppError, APIFlask's HTTPError, werkzeug errors and crashes to one body shape."""
+
+    @app.errorhandler(AppError)
+    def handle_app_error(error: AppError) -> Response:
+        response = error_response(error.status, error.code, error.message, error.fields)
+        response.headers.update(error.headers)
+        return response
+
+    @app.error_processor
+    def handle_http_error(error: HTTPError) -> Response:
+        # APIFlask raises HTTPError for schema validation (422) and bad JSON (400).
+        if error.status_code in (HTTPStatus.BAD_REQUEST, HTTPStatus.UNPROCESSABLE_ENTITY):
+            fields = _flatten_validation_detail(error.detail)
+            response = error_response(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                ValidationError.code,
+                ValidationError.message,
+                fields or {"body": [str(error.message)]},
+            )
+        else:
+            status = HTTPStatus(error.status_code)
+            response = error_response(status, _code_for(status), str(error.message))
+        response.headers.update(dict(error.headers or {}))
+        return response
+
+    @app.errorhandler(HTTPException)
+    def handle_werkzeug_error(error: HTTPException) -> Response:
+        status = HTTPStatus(error.code or 500)
+        if status == HTTPStatus.BAD_REQUEST:
+            # Malformed bodies (bad JSON, bad form encoding) are invalid input: SPEC §4 → 422.
+            return error_response(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                ValidationError.code,
+                ValidationError.message,
+                {"body": [error.description or status.phrase]},
+            )
+        response = error_response(status, _code_for(status), status.phrase)
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_crash(error: Exception) -> Response:
+        db.session.rollback()
+        log.exception("unhandled error (request id %s)", g.get("request_id", "-"))
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "서버 오류가 발생했습니다."
+        )
+
+
+def _code_for(status: HTTPStatus) -> str:
+    return status.phrase.lower().replace(" ", "_").replace("-", "_")

@@ -1,0 +1,56 @@
+"""Security events, written in the caller's transaction (so they commit with what they record)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import has_request_context
+from flask import request
+
+from munjigi.extensions import db
+from munjigi.security.models import AuditEvent
+
+log = logging.getLogger("munjigi.audit")
+
+
+def client_ip() -> str | None:
+    """The client address; X-Forwarded-For is honoured only through ProxyFix's trusted hops."""
+    return request.remote_addr if has_request_context() else None
+
+
+def user_agent() -> str | None:
+    """The caller's User-Agent, cut to the column's size."""
+    if not has_request_context():
+        return None
+    value = request.headers.get("User-Agent")
+    return value[:512] if value else None
+
+
+def record(
+    event: str,
+    *,
+    outcome: str = "ok",
+    user_id: int | None = None,
+    actor_id: int | None = None,
+    session_id: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit event to the current transaction; never put a secret in ``detail``."""
+    entry = AuditEvent(
+        event=event,
+        outcome=outcome,
+        user_id=user_id,
+        actor_id=actor_id,
+        session_id=session_id,
+        reason=reason,
+        detail=detail,
+        ip=client_ip(),
+        user_agent=user_agent(),
+    )
+    db.session.add(entry)
+    log.info(
+        "audit %s %s", event, outcome, extra={"user_id": user_id, "reason": reason}
+    )
+    return entry

@@ -1,0 +1,55 @@
+"""The security core's per-application state: settings, keys, hashing and the clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+
+from flask import Flask
+from flask import current_app
+
+from munjigi.config import Settings
+from munjigi.security.keys import KeyStore
+from munjigi.security.passwords import PasswordHasher
+from munjigi.security.passwords import PasswordPolicy
+from munjigi.security.tokens import TokenPolicy
+
+EXTENSION_KEY = "munjigi"
+
+
+class Gatekeeper:
+    """Everything the security core needs, bound to one application (like ``JWTManager``)."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.policy = TokenPolicy(settings.issuer, settings.audience, settings.token_leeway)
+        self.keys = KeyStore(
+            settings.secret_key,
+            settings.signing_alg,
+            settings.max_token_lifetime,
+            settings.token_leeway,
+        )
+        self.hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_cost,
+            parallelism=settings.argon2_parallelism,
+        )
+        self.password_policy = PasswordPolicy(
+            settings.password_min_length, settings.password_max_length
+        )
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions[EXTENSION_KEY] = self
+
+    def now(self) -> datetime:
+        """The current time from this application's clock (fixed in tests)."""
+        return datetime.fromtimestamp(int(self.clock()), UTC)
+
+
+def gatekeeper() -> Gatekeeper:
+    """The Gatekeeper of the current application."""
+    found: Gatekeeper = current_app.extensions[EXTENSION_KEY]
+    return found

@@ -1,0 +1,87 @@
+"""Password hashing (argon2id, legacy bcrypt upgraded on login) and the length-based policy."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.bcrypt import BcryptHasher
+
+# bcrypt only ever read the first 72 bytes; legacy systems truncated silently, bcrypt 5 raises.
+_BCRYPT_MAX_BYTES = 72
+
+
+def normalize(password: str) -> str:
+    """NIST SP 800-63B: passwords are compared after Unicode NFKC normalisation."""
+    return unicodedata.normalize("NFKC", password)
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """Length rules only (NIST SP 800-63B: no composition rules)."""
+
+    min_length: int
+    max_length: int
+
+    def problems(self, password: str, *, username: str = "", email: str = "") -> list[str]:
+        """Why ``password`` may not be chosen; empty when it is acceptable."""
+        text = normalize(password)
+        found: list[str] = []
+        if len(text) < self.min_length:
+            found.append(f"비밀번호는 {self.min_length}자 이상이어야 합니다.")
+        if len(text) > self.max_length:
+            found.append(f"비밀번호는 {self.max_length}자 이하여야 합니다.")
+        folded = text.casefold()
+        for context in (username, email.split("@", 1)[0] if email else ""):
+            context = normalize(context).casefold()
+            if len(context) >= 3 and context in folded:
+                found.append("비밀번호에 아이디나 이메일을 포함할 수 없습니다.")
+                break
+        if text and len(set(text)) == 1:
+            found.append("한 글자만 반복된 비밀번호는 사용할 수 없습니다.")
+        return found
+
+
+class PasswordHasher:
+    """argon2id for new hashes; bcrypt hashes verify once and are replaced on success."""
+
+    def __init__(self, *, time_cost: int, memory_cost: int, parallelism: int) -> None:
+        self._hash = PasswordHash(
+            (
+                Argon2Hasher(
+                    time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
+                ),
+                BcryptHasher(),
+            )
+        )
+        # Verified against when the user does not exist, so both paths cost one argon2 run.
+        self._dummy = self._hash.hash("munjigi timing equaliser")
+
+    def hash(self, password: str) -> str:
+        """A new argon2id hash of the normalised password."""
+        return self._hash.hash(normalize(password))
+
+    def verify(self, password: str, stored: str | None) -> tuple[bool, str | None]:
+        """Check ``password``; return (ok, new hash to store when parameters changed).
+
+        ``stored`` is None for an unknown user: a dummy hash is verified so that the answer
+        takes as long as for a wrong password.
+        """
+        if stored is None:
+            self._hash.verify(normalize(password), self._dummy)
+            return False, None
+        if BcryptHasher.identify(stored):
+            # Legacy hashes were made from the raw bytes, truncated at 72 by old bcrypt.
+            raw = password.encode()[:_BCRYPT_MAX_BYTES]
+            try:
+                ok = self._hash.verify(raw, stored)
+            except ValueError:
+                return False, None
+            return ok, (self.hash(password) if ok else None)
+        try:
+            ok, updated = self._hash.verify_and_update(normalize(password), stored)
+        except ValueError:
+            return False, None
+        return ok, updated
