@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from apiflask import APIFlask
+from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from munjigi.config import ConfigError
@@ -34,10 +35,16 @@ def create_app(settings: Settings | None = None) -> APIFlask:
         instance_path=str(instance),
         json_errors=False,
         spec_path="/api/openapi.json",
-        docs_path=None,  # the docs UI is served from local assets (no CDN) by the API docs module
+        docs_path="/api/docs",  # Swagger UI from local assets (no CDN): see apidocs.py
+        docs_oauth2_redirect_path=None,  # no OAuth flows to complete in the docs
     )
     app.config.update(_flask_config(settings))
     app.extensions["munjigi.settings"] = settings
+
+    from munjigi import ops
+
+    # First, so its request hooks wrap every other (request id, latency, one log line).
+    ops.init_app(app, settings)
 
     if settings.trusted_proxies:
         # SPEC §9: X-Forwarded-* is believed only through the configured number of hops.
@@ -52,8 +59,15 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     Gatekeeper(settings).init_app(app)
 
     from munjigi import auth
+    from munjigi import recipes
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(recipes.bp)
+
+    from munjigi import apidocs
+
+    apidocs.init_app(app)
+    _enable_cors(app, settings)
 
     from munjigi.errors import register_error_handlers
 
@@ -63,6 +77,24 @@ def create_app(settings: Settings | None = None) -> APIFlask:
 
     cli.init_app(app)
     return app
+
+
+def _enable_cors(app: APIFlask, settings: Settings) -> None:
+    """SPEC §4: a single-page app on a configured origin may call the API (Bearer or cookies).
+
+    Only the listed origins are answered; a wildcard is never combined with credentials.
+    """
+    origins = list(settings.cors_origins)
+    wildcard = "*" in origins
+    CORS(
+        app,
+        origins=origins,
+        allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
+        expose_headers=["Retry-After"],
+        supports_credentials=not wildcard,
+        send_wildcard=wildcard,
+        max_age=600,
+    )
 
 
 def _flask_config(settings: Settings) -> dict[str, object]:

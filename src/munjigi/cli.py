@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import delete
 from sqlalchemy import select
 
 from munjigi.extensions import db
@@ -78,7 +79,7 @@ def rotate_keys(reset: bool) -> None:
     from munjigi.security.models import SigningKey
 
     if reset:
-        db.session.execute(SigningKey.__table__.delete())
+        db.session.execute(delete(SigningKey))
     kid = gatekeeper().keys.rotate(db.session)
     audit.record("key_rotated", detail={"kid": kid, "reset": reset})
     db.session.commit()
@@ -92,3 +93,22 @@ def purge_sessions() -> None:
 
     count = sessions.purge_dead()
     click.echo(f"purged {count} sessions")
+
+
+@group.command("seed-demo")
+@click.option("--password", help="Password for the demo member (default: random, printed once).")
+def seed_demo(password: str | None) -> None:
+    """Load demo data: a Korean ingredient catalogue and a dozen recipes (safe to re-run)."""
+    from munjigi.errors import AppError
+    from munjigi.recipes import demo
+
+    try:
+        report = demo.seed(password)
+    except AppError as error:
+        detail = f": {error.fields}" if error.fields else ""
+        raise click.ClickException(f"{error.message}{detail}") from None
+    added, total = report.ingredients_added, report.ingredients_total
+    click.echo(f"ingredients: {added} added, {total} in the catalogue")
+    click.echo(f"recipes: {report.recipes_added} added by {report.username} (id {report.user_id})")
+    if report.password:
+        click.echo(f"demo member {report.username} created; password: {report.password}")

@@ -17,6 +17,8 @@ ENVIRONMENTS = ("development", "testing", "production")
 SIGNING_ALGORITHMS = ("EdDSA", "ES256")
 SAMESITE_VALUES = ("Strict", "Lax", "None")
 MIN_SECRET_BYTES = 32
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(RuntimeError):
@@ -56,6 +58,8 @@ class Settings:
     # 0: never believe X-Forwarded-For unless the operator says how many proxies are ours.
     trusted_proxies: int = 0
     handoff_secret: str | None = None
+    # Off: a hand-off names an existing member unless the operator trusts the sender to enrol.
+    handoff_create_users: bool = False
     ratelimit_storage: str = "memory"
     # OWASP Password Storage Cheat Sheet, argon2id first option: m=19 MiB, t=2, p=1.
     argon2_time_cost: int = 2
@@ -65,6 +69,14 @@ class Settings:
     password_min_length: int = 15
     password_max_length: int = 128
     instance_path: str = "instance"
+    # Operations (munjigi.ops): one JSON object per line is what log collectors parse.
+    log_format: str = "json"
+    # INFO logs one line per request and every audit event; DEBUG adds SQL (never secrets).
+    log_level: str = "INFO"
+    # Seconds /readyz waits for the database and Redis: below a probe's timeoutSeconds.
+    readiness_timeout: int = 2
+    # When set, /metrics wants "Authorization: Bearer <token>" (scrapes from outside the cluster).
+    metrics_token: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -158,6 +170,12 @@ class Settings:
             found.append("MUNJIGI_PASSWORD_MIN_LENGTH must be at least 8 (NIST SP 800-63B)")
         if self.cookie_samesite == "None" and not self.secure_cookies:
             found.append("SameSite=None cookies must be Secure")
+        if self.log_format not in LOG_FORMATS:
+            found.append(f"MUNJIGI_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        if self.log_level.upper() not in LOG_LEVELS:
+            found.append(f"MUNJIGI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if self.readiness_timeout <= 0:
+            found.append("MUNJIGI_READINESS_TIMEOUT must be positive")
         if self.env == "production":
             found.extend(self._production_problems())
         return found
@@ -214,4 +232,7 @@ def _development_secret(instance: Path) -> str:
     else:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    secret = path.read_text().strip()
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ConfigError(f"{path} is empty or too short; delete it to have a new one made")
+    return secret

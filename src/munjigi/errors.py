@@ -11,6 +11,7 @@ from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response
 from flask import g
+from flask import request
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -87,8 +88,19 @@ def _flatten_validation_detail(detail: Any) -> dict[str, Any]:
     return fields
 
 
+def decode_json_body() -> None:
+    """Decode a JSON body before any view: undecodable JSON becomes 422 (via the 400 below).
+
+    webargs lets one ``ValueError`` escape as a 500: a number longer than Python's
+    4,300-digit conversion limit. Flask's ``get_json`` turns every decoding error into 400.
+    """
+    if request.is_json and request.get_data(cache=True):
+        request.get_json()
+
+
 def register_error_handlers(app: APIFlask) -> None:
     """Map AppError, APIFlask's HTTPError, werkzeug errors and crashes to one body shape."""
+    app.before_request(decode_json_body)
 
     @app.errorhandler(AppError)
     def handle_app_error(error: AppError) -> Response:
@@ -139,5 +151,23 @@ def register_error_handlers(app: APIFlask) -> None:
         )
 
 
+# SPEC §4: `code` is a stable contract, but HTTPStatus phrases are not (Python 3.13 renamed
+# 413 "Request Entity Too Large" to "Content Too Large"), so the common ones are pinned.
+_STABLE_CODES = {
+    HTTPStatus.UNAUTHORIZED: "unauthorized",
+    HTTPStatus.FORBIDDEN: "forbidden",
+    HTTPStatus.NOT_FOUND: "not_found",
+    HTTPStatus.METHOD_NOT_ALLOWED: "method_not_allowed",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "request_entity_too_large",
+    HTTPStatus.REQUEST_URI_TOO_LONG: "request_uri_too_long",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE: "requested_range_not_satisfiable",
+    HTTPStatus.TOO_MANY_REQUESTS: "too_many_requests",
+}
+
+
 def _code_for(status: HTTPStatus) -> str:
+    """The machine code of an HTTP error: pinned for common statuses, else from the phrase."""
+    if status in _STABLE_CODES:
+        return _STABLE_CODES[status]
     return status.phrase.lower().replace(" ", "_").replace("-", "_")

@@ -24,7 +24,8 @@ from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.models import AuthSession
 from munjigi.security.sessions import IssuedTokens
 
-BEARER = [{"BearerAuth": []}, {"CookieAuth": []}]
+BEARER: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"CookieAuth": []}]
+REFRESH_AUTH: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"RefreshCookieAuth": []}]
 
 
 @bp.post("/members/forms")
@@ -60,7 +61,7 @@ def login(body: dict[str, str]) -> dict[str, Any]:
 @bp.output(schemas.TokensOut)
 @bp.doc(
     summary="Rotate the refresh token (cookie + X-CSRF-TOKEN, or Bearer refresh token)",
-    security=[{"BearerAuth": []}, {"RefreshCookieAuth": []}],
+    security=REFRESH_AUTH,
     responses={401: "Missing, invalid, revoked or replayed refresh token"},
 )
 def refresh_tokens() -> dict[str, Any]:
@@ -100,7 +101,15 @@ def get_me() -> dict[str, Any]:
 
 @bp.delete("/members/<int:user_id>")
 @bp.output(schemas.DeletedOut)
-@bp.doc(summary="Delete a member (self, or any member for admins)", security=BEARER)
+@bp.doc(
+    summary="Delete a member (self, or any member for admins)",
+    security=BEARER,
+    responses={
+        400: "마지막 관리자는 삭제할 수 없음",
+        403: "삭제 권한이 없음",
+        404: "존재하지 않는 회원",
+    },
+)
 @auth_required
 def delete_member(user_id: int) -> dict[str, Any]:
     principal = current_principal()

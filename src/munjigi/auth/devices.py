@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
+# Order matters: Edge, Opera and Chromium also say "Chrome"; every iOS browser says "Safari".
 _BROWSERS = (
     ("Edg/", "Edge"),
     ("OPR/", "Opera"),
     ("Firefox/", "Firefox"),
-    ("Chrome/", "Chrome"),
     ("Chromium/", "Chromium"),
+    ("CriOS/", "Chrome"),
+    ("FxiOS/", "Firefox"),
+    ("Chrome/", "Chrome"),
     ("Safari/", "Safari"),
     ("curl/", "curl"),
     ("python-requests/", "Python requests"),

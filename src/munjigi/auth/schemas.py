@@ -27,7 +27,9 @@ class In(Schema):
 
 class UsernameIn(In):
     username = String(
-        required=True, validate=[Length(3, 30), Regexp(USERNAME_PATTERN)], metadata={"example": "kim_chef"}
+        required=True,
+        validate=[Length(3, 30), Regexp(USERNAME_PATTERN)],
+        metadata={"example": "kim_chef"},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from sqlalchemy import func
@@ -14,6 +15,7 @@ from munjigi.auth.exceptions import LastAdminError
 from munjigi.auth.exceptions import LoginFailedError
 from munjigi.auth.exceptions import MemberNotFoundError
 from munjigi.auth.exceptions import SessionNotFoundError
+from munjigi.auth.schemas import USERNAME_PATTERN
 from munjigi.errors import ValidationError
 from munjigi.extensions import db
 from munjigi.security import audit
@@ -25,6 +27,15 @@ from munjigi.security.models import User
 from munjigi.security.models import UserStatus
 from munjigi.security.sessions import IssuedTokens
 from munjigi.security.sessions import Principal
+
+# Sizes of the users.username_key and users.email_key columns (security/models.py).
+USERNAME_KEY_LENGTH = 64
+EMAIL_KEY_LENGTH = 254
+# The schema's bounds (schemas.UsernameIn), applied again to the normalised name.
+USERNAME_LENGTH = (3, 30)
+# Hangul fillers are letters to the regex but render as nothing: "kim_chef" followed by
+# U+3164 would pass for "kim_chef".
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
 def canonical(value: str) -> str:
@@ -48,12 +59,16 @@ def username_available(username: str) -> bool:
 def create_user(username: str, password: str, email: str, role: Role = Role.MEMBER) -> User:
     """Create a user after the password policy; a taken username or email is refused.
 
-    :raises ValidationError: the password breaks the policy (field ``password``).
+    :raises ValidationError: the normalised username or email is unusable, or the
+        password breaks the policy (fields ``username``, ``email``, ``password``).
     :raises DuplicateMemberError: the username or email is taken (also under a race).
     """
     gk = gatekeeper()
     username = unicodedata.normalize("NFKC", username).strip()
     email = email.strip()
+    invalid = identity_problems(username, email)
+    if invalid:
+        raise ValidationError(fields=invalid)
     problems = gk.password_policy.problems(password, username=username, email=email)
     if problems:
         raise ValidationError(fields={"password": problems})
@@ -78,6 +93,27 @@ def create_user(username: str, password: str, email: str, role: Role = Role.MEMB
     audit.record("signup", user_id=user.id, detail={"role": str(role)})
     db.session.commit()
     return user
+
+
+def identity_problems(username: str, email: str) -> dict[str, list[str]]:
+    """Check again what NFKC and case folding produced; the schema only saw the raw input.
+
+    Normalising can turn one accepted character into many ("ﷺ" becomes 18 letters) or into
+    characters the pattern refuses ("¼" becomes "1⁄4"), and case folding lengthens text
+    ("ß" becomes "ss"): without this check such names failed in the database with a 500.
+    """
+    found: dict[str, list[str]] = {}
+    low, high = USERNAME_LENGTH
+    if (
+        not re.fullmatch(USERNAME_PATTERN, username)
+        or not low <= len(username) <= high
+        or len(canonical(username)) > USERNAME_KEY_LENGTH
+        or not _INVISIBLE_LETTERS.isdisjoint(username)
+    ):
+        found["username"] = ["사용할 수 없는 아이디입니다."]
+    if len(canonical(email)) > EMAIL_KEY_LENGTH:
+        found["email"] = ["이메일 주소가 너무 깁니다."]
+    return found
 
 
 def login(username: str, password: str) -> tuple[User, IssuedTokens]:
@@ -179,7 +215,6 @@ def revoke_other_sessions(principal: Principal) -> int:
 
 
 def _admin_count() -> int:
-    return int(
-        db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN))
-        or 0
-    )
+    """How many admins exist, locking their rows so two admins deleting each other serialise."""
+    admins = db.session.scalars(select(User.id).where(User.role == Role.ADMIN).with_for_update())
+    return len(admins.all())

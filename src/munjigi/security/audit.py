@@ -50,7 +50,5 @@ def record(
         user_agent=user_agent(),
     )
     db.session.add(entry)
-    log.info(
-        "audit %s %s", event, outcome, extra={"user_id": user_id, "reason": reason}
-    )
+    log.info("audit %s %s", event, outcome, extra={"user_id": user_id, "reason": reason})
     return entry

@@ -13,7 +13,10 @@ def tokens_match(expected: object, presented: str | None) -> bool:
     """Constant-time comparison of the CSRF value bound in the JWT with the one sent back."""
     if not isinstance(expected, str) or not expected or not presented:
         return False
-    return hmac.compare_digest(expected.encode(), presented.encode())
+    # surrogatepass: a lone surrogate must compare unequal, not raise UnicodeEncodeError.
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), presented.encode("utf-8", "surrogatepass")
+    )
 
 
 def origin_allowed(

@@ -32,6 +32,9 @@ from munjigi.security.sessions import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Roles are ordered: an admin may do everything a member may.
+_RANK = {Role.MEMBER: 0, Role.ADMIN: 1}
+
 
 def verify_token(token_type: str = tokens.ACCESS) -> tuple[dict[str, Any], transport.Transport]:
     """Find, verify and CSRF-check the token of ``token_type``; return its claims.
@@ -88,7 +91,7 @@ def current_principal() -> Principal:
 
 
 def auth_required(view: F | None = None, *, role: Role | None = None) -> Any:
-    """Require a valid access token (and, with ``role``, that role) for a view.
+    """Require a valid access token (and, with ``role``, that role or a higher one) for a view.
 
     Usable bare (``@auth_required``) or with arguments (``@auth_required(role=Role.ADMIN)``).
     """
@@ -97,7 +100,7 @@ def auth_required(view: F | None = None, *, role: Role | None = None) -> Any:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = authenticate()
-            if role is not None and principal.role != role:
+            if role is not None and _RANK[principal.role] < _RANK[role]:
                 raise RoleRequiredError()
             return func(*args, **kwargs)
 

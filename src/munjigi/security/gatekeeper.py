@@ -31,6 +31,7 @@ class Gatekeeper:
             settings.signing_alg,
             settings.max_token_lifetime,
             settings.token_leeway,
+            settings.key_cache_ttl,
         )
         self.hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,

@@ -9,7 +9,6 @@ issue tokens (the current ``kid`` is re-read then).
 from __future__ import annotations
 
 import base64
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,13 +28,15 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import scoped_session
 
 from munjigi.db import utcnow
 from munjigi.security import tokens
 from munjigi.security.models import SigningKey as SigningKeyRow
 
-# An unknown kid reloads the key set at most this often, so forged kids cannot hammer the DB.
-_RELOAD_INTERVAL = 1.0
+
+# Flask-SQLAlchemy's db.session is a scoped_session; both expose the same API.
+DbSession = Session | scoped_session[Any]
 
 
 class KeyDecryptionError(RuntimeError):
@@ -79,22 +80,38 @@ class KeySet:
 class KeyStore:
     """Loads, caches and rotates the signing keys of one application."""
 
-    def __init__(self, secret_key: str, alg: str, max_token_lifetime: int, leeway: int) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        alg: str,
+        max_token_lifetime: int,
+        leeway: int,
+        cache_ttl: int = 30,
+    ) -> None:
         self._fernet = _fernet(secret_key)
+        # After this long the cached set is re-read, so keys deleted (rotate --reset) or
+        # retired elsewhere stop verifying here too.
+        self._cache_ttl = cache_ttl
+        self._loaded_at = float("-inf")
         self.alg = alg
         self._retire_after = timedelta(seconds=max_token_lifetime + leeway)
-        self._lock = threading.Lock()
         self._keyset = KeySet(None, {}, {"keys": []})
-        self._loaded_at = float("-inf")
 
-    def verification_keys(self, session: Session, kid: str) -> dict[str, tokens.VerificationKey]:
-        """The keys to verify a token naming ``kid``; reloads once if ``kid`` is new to us."""
+    def verification_keys(self, session: DbSession, kid: str) -> dict[str, tokens.VerificationKey]:
+        """The keys to verify a token naming ``kid``; reloads when ``kid`` is new to us.
+
+        A ``kid`` we have not cached costs one primary-key lookup (the same price as the
+        session check every request pays), and the full reload happens only when that key
+        really exists: a forged ``kid`` cannot make us decrypt and parse the key set.
+        """
         keyset = self._keyset
-        if kid not in keyset.verification and time.monotonic() - self._loaded_at > _RELOAD_INTERVAL:
+        if self._stale() or (
+            kid not in keyset.verification and session.get(SigningKeyRow, kid) is not None
+        ):
             keyset = self.load(session)
         return keyset.verification
 
-    def signing_key(self, session: Session) -> tokens.SigningKey:
+    def signing_key(self, session: DbSession) -> tokens.SigningKey:
         """The current signing key, creating the first one if the database has none."""
         current = session.scalar(
             select(SigningKeyRow.kid)
@@ -110,11 +127,15 @@ class KeyStore:
         assert keyset.signing is not None  # noqa: S101 - load() just found or made one
         return keyset.signing
 
-    def jwks(self, session: Session) -> dict[str, Any]:
-        """The public keys still trusted, as a JWKS document."""
-        return self.load(session).jwks
+    def jwks(self, session: DbSession) -> dict[str, Any]:
+        """The public keys still trusted, as a JWKS document (cached like the key set)."""
+        keyset = self.load(session) if self._stale() else self._keyset
+        return keyset.jwks
 
-    def load(self, session: Session, now: datetime | None = None) -> KeySet:
+    def _stale(self) -> bool:
+        return time.monotonic() - self._loaded_at > self._cache_ttl
+
+    def load(self, session: DbSession, now: datetime | None = None) -> KeySet:
         """Read the keys that may still verify tokens and cache them."""
         now = now or utcnow()
         rows = session.scalars(
@@ -132,12 +153,11 @@ class KeyStore:
             if signing is None and row.rotated_at is None:
                 signing = tokens.SigningKey(row.kid, row.alg, private)
         keyset = KeySet(signing, verification, {"keys": jwks})
-        with self._lock:
-            self._keyset = keyset
-            self._loaded_at = time.monotonic()
+        self._keyset = keyset  # one reference swap: readers see the old or the new set
+        self._loaded_at = time.monotonic()
         return keyset
 
-    def rotate(self, session: Session, now: datetime | None = None) -> str:
+    def rotate(self, session: DbSession, now: datetime | None = None) -> str:
         """Make a new current key; older keys keep verifying until their tokens expire."""
         now = now or utcnow()
         kid = tokens.new_id()

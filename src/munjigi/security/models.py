@@ -64,6 +64,11 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Profile shown on /account, and when the terms were accepted at sign-up (migration 0004).
+    display_name: Mapped[str | None] = mapped_column(String(64), default=None)
+    nickname: Mapped[str | None] = mapped_column(String(32), default=None)
+    bio: Mapped[str | None] = mapped_column(String(500), default=None)
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -146,3 +151,8 @@ class AuditEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(String(512), default=None)
     reason: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON(), default=None)
+
+
+# Keyset pagination of /admin/audit filtered by event or user (migration 0004).
+Index("ix_audit_events_event_id", AuditEvent.event, AuditEvent.id)
+Index("ix_audit_events_user_id_id", AuditEvent.user_id, AuditEvent.id)

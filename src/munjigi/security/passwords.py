@@ -50,9 +50,7 @@ class PasswordHasher:
     def __init__(self, *, time_cost: int, memory_cost: int, parallelism: int) -> None:
         self._hash = PasswordHash(
             (
-                Argon2Hasher(
-                    time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
-                ),
+                Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism),
                 BcryptHasher(),
             )
         )
@@ -67,9 +65,10 @@ class PasswordHasher:
         """Check ``password``; return (ok, new hash to store when parameters changed).
 
         ``stored`` is None for an unknown user: a dummy hash is verified so that the answer
-        takes as long as for a wrong password.
+        takes as long as for a wrong password. A stored value no hasher recognises (an
+        imported or disabled account) is refused the same way rather than raising.
         """
-        if stored is None:
+        if stored is None or not any(h.identify(stored) for h in self._hash.hashers):
             self._hash.verify(normalize(password), self._dummy)
             return False, None
         if BcryptHasher.identify(stored):

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
+from typing import cast
 
 from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Result
 
 from munjigi.extensions import db
 from munjigi.security import audit
@@ -106,8 +109,8 @@ def rotate_refresh(claims: dict[str, Any]) -> IssuedTokens:
             RefreshToken.used_at.is_(None),
         )
         .values(used_at=now)
-    ).rowcount
-    if not claimed:
+    )
+    if not _rowcount(claimed):
         # A locking read sees the winner's committed used_at even under MariaDB's
         # REPEATABLE READ snapshot.
         used_at = db.session.execute(
@@ -187,7 +190,7 @@ def revoke_all(
     )
     if keep is not None:
         query = query.where(AuthSession.id != keep)
-    count = db.session.execute(query.values(revoked_at=now, revoked_reason=reason)).rowcount
+    count = _rowcount(db.session.execute(query.values(revoked_at=now, revoked_reason=reason)))
     if count:
         audit.record(
             "sessions_revoked",
@@ -227,29 +230,23 @@ def _issue(session: AuthSession, role: Role, now: datetime) -> IssuedTokens:
     refresh_exp = min(now_ts + settings.refresh_ttl, limit)
     access_csrf, refresh_csrf = tokens.new_id(), tokens.new_id()
     refresh_jti = tokens.new_id()
-    common = {
-        "policy": gk.policy,
-        "user_id": str(session.user_id),
-        "session_id": session.id,
-        "role": str(role),
-        "now": now_ts,
-    }
-    access = tokens.encode(
-        tokens.build_claims(
-            token_type=tokens.ACCESS, expires_at=access_exp, csrf=access_csrf, **common
-        ),
-        key,
-    )
-    refresh = tokens.encode(
-        tokens.build_claims(
-            token_type=tokens.REFRESH,
-            expires_at=refresh_exp,
-            jti=refresh_jti,
-            csrf=refresh_csrf,
-            **common,
-        ),
-        key,
-    )
+
+    def sign(token_type: str, expires_at: int, jti: str | None, csrf: str) -> str:
+        claims = tokens.build_claims(
+            policy=gk.policy,
+            token_type=token_type,
+            user_id=str(session.user_id),
+            session_id=session.id,
+            role=str(role),
+            now=now_ts,
+            expires_at=expires_at,
+            jti=jti,
+            csrf=csrf,
+        )
+        return tokens.encode(claims, key)
+
+    access = sign(tokens.ACCESS, access_exp, None, access_csrf)
+    refresh = sign(tokens.REFRESH, refresh_exp, refresh_jti, refresh_csrf)
     refresh_expires_at = datetime.fromtimestamp(refresh_exp, now.tzinfo)
     db.session.add(
         RefreshToken(
@@ -280,6 +277,11 @@ def _load_live_session(sid: str, sub: str, now: datetime) -> AuthSession:
     ):
         raise SessionRevokedError()
     return session
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE/DELETE (DML results are cursor results on every driver)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _revoke_row(session: AuthSession, reason: str, now: datetime) -> None:
@@ -320,4 +322,4 @@ def purge_dead() -> int:
         )
     )
     db.session.commit()
-    return int(result.rowcount)
+    return _rowcount(result)

@@ -9,6 +9,7 @@ only trusted after its signature is: claims are never read from an unverified to
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from munjigi.security.exceptions import WrongTokenTypeError
 ACCESS = "access"
 REFRESH = "refresh"
 TOKEN_TYPES = (ACCESS, REFRESH)
-REQUIRED_CLAIMS = ("iss", "aud", "sub", "sid", "jti", "iat", "nbf", "exp", "type")
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "sid", "jti", "iat", "nbf", "exp", "type", "role")
 # Oversized input is refused before any parsing; our tokens are well under 1 KiB.
 MAX_TOKEN_LENGTH = 4096
 ALLOWED_HEADER_PARAMS = frozenset({"alg", "kid", "typ"})
@@ -109,6 +110,10 @@ def key_id(token: str) -> str:
     """
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
         raise TokenInvalidError()
+    # A compact JWS is base64url and dots; anything else (e.g. a lone surrogate, which
+    # cannot even be UTF-8 encoded) would escape PyJWT as UnicodeEncodeError, not 401.
+    if not token.isascii():
+        raise TokenInvalidError()
     try:
         header = _jws.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -168,12 +173,17 @@ def check_claims(claims: Any, policy: TokenPolicy, *, expected_type: str, now: i
     """Check issuer, audience, types and the time window of verified claims."""
     if not isinstance(claims, dict) or any(name not in claims for name in REQUIRED_CLAIMS):
         raise TokenInvalidError()
-    for name in ("sub", "sid", "jti", "iss", "type"):
+    for name in ("sub", "sid", "jti", "iss", "type", "role"):
         if not isinstance(claims[name], str) or not claims[name]:
             raise TokenInvalidError()
     for name in ("iat", "nbf", "exp"):
         value = claims[name]
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # NaN or Infinity (json.loads accepts both) would make a token that never expires.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise TokenInvalidError()
     if claims["iss"] != policy.issuer or not _audience_matches(claims["aud"], policy.audience):
         raise TokenInvalidError()

@@ -32,9 +32,9 @@ def read_token(request: Request, token_type: str) -> tuple[str, Transport] | Non
         scheme, _, value = header.partition(" ")
         return (value.strip() if scheme.lower() == "bearer" else ""), "bearer"
     name = ACCESS_COOKIE if token_type == tokens.ACCESS else REFRESH_COOKIE
-    value = request.cookies.get(name)
-    if value:
-        return value, "cookie"
+    cookie = request.cookies.get(name)
+    if cookie:
+        return cookie, "cookie"
     return None
 
 
@@ -53,44 +53,48 @@ def set_token_cookies(response: Response, issued: IssuedTokens, settings: Settin
     now = issued.issued_at.timestamp()
     access_age = max(0, int(issued.access_expires_at.timestamp() - now))
     refresh_age = max(0, int(issued.refresh_expires_at.timestamp() - now))
-    common = {
-        "secure": settings.secure_cookies,
-        "samesite": settings.cookie_samesite,
-        "domain": settings.cookie_domain,
-    }
-    response.set_cookie(
-        ACCESS_COOKIE, issued.access_token, max_age=access_age, path="/", httponly=True, **common
-    )
-    response.set_cookie(
-        ACCESS_CSRF_COOKIE, issued.access_csrf, max_age=access_age, path="/", httponly=False, **common
-    )
-    response.set_cookie(
-        REFRESH_COOKIE,
-        issued.refresh_token,
-        max_age=refresh_age,
-        path=settings.refresh_cookie_path,
-        httponly=True,
-        **common,
-    )
+    refresh_path = settings.refresh_cookie_path
+    _set(response, settings, ACCESS_COOKIE, issued.access_token, access_age, "/", True)
+    _set(response, settings, ACCESS_CSRF_COOKIE, issued.access_csrf, access_age, "/", False)
+    _set(response, settings, REFRESH_COOKIE, issued.refresh_token, refresh_age, refresh_path, True)
     # Path "/" so the page's script can read it and send it back to the refresh path.
-    response.set_cookie(
-        REFRESH_CSRF_COOKIE,
-        issued.refresh_csrf,
-        max_age=refresh_age,
-        path="/",
-        httponly=False,
-        **common,
-    )
+    _set(response, settings, REFRESH_CSRF_COOKIE, issued.refresh_csrf, refresh_age, "/", False)
 
 
 def clear_token_cookies(response: Response, settings: Settings) -> None:
     """Expire all four cookies, on the paths they were set with."""
-    common = {
-        "secure": settings.secure_cookies,
-        "samesite": settings.cookie_samesite,
-        "domain": settings.cookie_domain,
-    }
-    response.delete_cookie(ACCESS_COOKIE, path="/", httponly=True, **common)
-    response.delete_cookie(ACCESS_CSRF_COOKIE, path="/", **common)
-    response.delete_cookie(REFRESH_COOKIE, path=settings.refresh_cookie_path, httponly=True, **common)
-    response.delete_cookie(REFRESH_CSRF_COOKIE, path="/", **common)
+    for name, path, httponly in (
+        (ACCESS_COOKIE, "/", True),
+        (ACCESS_CSRF_COOKIE, "/", False),
+        (REFRESH_COOKIE, settings.refresh_cookie_path, True),
+        (REFRESH_CSRF_COOKIE, "/", False),
+    ):
+        response.delete_cookie(
+            name,
+            path=path,
+            domain=settings.cookie_domain,
+            secure=settings.secure_cookies,
+            httponly=httponly,
+            samesite=settings.cookie_samesite,
+        )
+
+
+def _set(
+    response: Response,
+    settings: Settings,
+    name: str,
+    value: str,
+    max_age: int,
+    path: str,
+    httponly: bool,
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        domain=settings.cookie_domain,
+        secure=settings.secure_cookies,
+        httponly=httponly,
+        samesite=settings.cookie_samesite,
+    )

@@ -1,0 +1,49 @@
+# Munjigi — `make run` serves the app on SQLite, `make test` runs the suite. Both install first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Parallel test workers; every worker gets its own databases.
+WORKERS ?= 2
+
+.PHONY: install run test lint format migrate clean bench
+
+$(BIN)/activate:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/flask --app munjigi db upgrade
+
+run: migrate
+	@echo "Munjigi on http://$(HOST):$(PORT)  (first admin: $(BIN)/flask --app munjigi munjigi create-admin)"
+	$(BIN)/flask --app munjigi run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+# Benchmark, not part of `make test`: wrk against gunicorn on loopback, Munjigi and the
+# Flask-JWT-Extended reference peer; prints one table (see docs/performance.md for knobs).
+bench: install
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,338 @@
+"""`make bench`: Munjigi and the Flask-JWT-Extended reference peer under wrk, one table.
+
+Both apps run under gunicorn on loopback with the same workers and threads (those of
+gunicorn.conf.py, the production settings) and the same database backend. Each scenario
+runs BENCH_RUNS times for BENCH_SECONDS, Munjigi and the peer interleaved, and the table
+shows medians. Knobs (all optional): BENCH_SECONDS (5), BENCH_RUNS (3), BENCH_CONNECTIONS
+(32), BENCH_WRK_THREADS (2), BENCH_REVOKED (1000000; 0 skips that step), BENCH_DATABASE
+(sqlite, or postgres with BENCH_POSTGRES_URL, an admin URL), BENCH_WORKERS, BENCH_THREADS,
+BENCH_REFRESH_TOKENS (per run, 6000), BENCH_PROFILE (1: also profile the protected GET).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import loadgen  # noqa: E402
+import report  # noqa: E402
+import seed  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+USER = "bench_user"
+
+
+def knob(name: str, default: int) -> int:
+    return int(os.environ.get(f"BENCH_{name}") or default)
+
+
+SECONDS, RUNS = knob("SECONDS", 5), knob("RUNS", 3)
+CONNECTIONS, WRK_THREADS = knob("CONNECTIONS", 32), knob("WRK_THREADS", 2)
+REVOKED, REFRESH_TOKENS = knob("REVOKED", 1_000_000), knob("REFRESH_TOKENS", 6000)
+
+
+def gunicorn_shape() -> tuple[int, int]:
+    """Workers and threads: the production config's unless BENCH_WORKERS/BENCH_THREADS say."""
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return knob("WORKERS", conf["workers"]), knob("THREADS", conf["threads"])
+
+
+def databases(work: Path) -> tuple[str, Callable[[], None]]:
+    """A database URL for this run (Munjigi and the peer use separate tables) and its cleanup."""
+    if os.environ.get("BENCH_DATABASE", "sqlite") != "postgres":
+        return f"sqlite:///{work / 'bench.sqlite'}", lambda: None
+    import sqlalchemy as sa
+
+    admin = sa.make_url(os.environ["BENCH_POSTGRES_URL"]).set(drivername="postgresql+psycopg")
+    name = f"munjigi_bench_{secrets.token_hex(4)}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+def start(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("wb")
+    return subprocess.Popen(command, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"server exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"server did not start:\n{log.read_text()[-3000:]}")
+
+
+def post_json(url: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        cookies = {}
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            cookies[name] = rest.split(";", 1)[0]
+        return json.loads(response.read()), cookies
+
+
+def scenarios(munjigi: dict[str, Any], peer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per scenario, the wrk arguments for each app (None: the app has no such scenario)."""
+    login_body = json.dumps({"username": USER, "password": PASSWORD})
+
+    def cookie(app: dict[str, Any]) -> dict[str, str]:
+        jar = f"access_token_cookie={app['access']}; csrf_access_token={app['csrf']}"
+        return {"Cookie": jar}
+
+    def bearer(app: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {app['access']}"}
+
+    def both(**spec: Any) -> dict[str, Any]:
+        return {"munjigi": spec, "peer": spec}
+
+    return {
+        "bare": both(path="/bench/bare"),
+        "bearer": {
+            name: {
+                "path": "/bench/protected",
+                "headers": {"Authorization": f"Bearer {a['access']}"},
+            }
+            for name, a in (("munjigi", munjigi), ("peer", peer))
+        },
+        "cookie_get": {
+            name: {"path": "/bench/protected", "headers": cookie(a)}
+            for name, a in (("munjigi", munjigi), ("peer", peer))
+        },
+        "cookie_post": {
+            name: {
+                "path": "/bench/protected",
+                "method": "POST",
+                "headers": {**cookie(a), "X-CSRF-TOKEN": a["csrf"]},
+            }
+            for name, a in (("munjigi", munjigi), ("peer", peer))
+        },
+        "me": {
+            "munjigi": {
+                "path": "/members/me",
+                "headers": {"Authorization": f"Bearer {munjigi['access']}"},
+            }
+        },
+        "refresh": {
+            "munjigi": {"path": "/members/tokens", "method": "POST", "tokens": True},
+            "peer": {
+                "path": "/members/tokens",
+                "method": "POST",
+                "headers": {"Authorization": f"Bearer {peer['refresh']}"},
+            },
+        },
+        "login": both(path="/members/login", method="POST", body=login_body),
+    }
+
+
+def wrk_once(wrk: str, base: str, spec: dict[str, Any], tokens: Path | None) -> loadgen.Result:
+    return loadgen.run(
+        wrk,
+        base + spec["path"],
+        seconds=SECONDS,
+        connections=CONNECTIONS,
+        threads=WRK_THREADS,
+        method=spec.get("method", "GET"),
+        headers=spec.get("headers"),
+        body=spec.get("body"),
+        tokens_file=tokens if spec.get("tokens") else None,
+    )
+
+
+def argon2_median_seconds(samples: int = 15) -> float:
+    """Median time of one production-cost argon2id hash (Munjigi's hasher and defaults)."""
+    from munjigi.config import Settings
+    from munjigi.security.passwords import PasswordHasher
+
+    defaults = Settings()
+    hasher = PasswordHasher(
+        time_cost=defaults.argon2_time_cost,
+        memory_cost=defaults.argon2_memory_cost,
+        parallelism=defaults.argon2_parallelism,
+    )
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        hasher.hash(PASSWORD)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    wrk = loadgen.ensure_wrk()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    work = ROOT / "instance" / "bench" / stamp
+    work.mkdir(parents=True)
+    database_url, drop_database = databases(work)
+    workers, threads = gunicorn_shape()
+    print(
+        f"bench: {database_url.split('://')[0]}, gunicorn {workers}×{threads} gthread, "
+        f"wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{SECONDS}s × {RUNS}, work dir {work}"
+    )
+
+    secret = secrets.token_urlsafe(48)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUNJIGI_")}
+    munjigi_env = {
+        **env,
+        "MUNJIGI_ENV": "production",
+        "MUNJIGI_SECRET_KEY": secret,
+        "MUNJIGI_DATABASE_URL": database_url,
+        "MUNJIGI_INSTANCE_PATH": str(work),
+        "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
+    }
+    app = seed.app_for(munjigi_env)
+    seed.migrate(app)
+    user_id = seed.create_user(app, USER, PASSWORD)
+    token_files = [work / f"refresh-{run}.txt" for run in range(RUNS)]
+    spent = sum(seed.write_refresh_tokens(app, USER, REFRESH_TOKENS, f) for f in token_files)
+    print(f"seeded {RUNS}×{REFRESH_TOKENS} sessions for refresh in {spent:.1f}s")
+
+    peer_env = {**env, "BENCH_PEER_DATABASE_URL": database_url, "BENCH_PEER_SECRET": secret}
+    os.environ.update({k: peer_env[k] for k in ("BENCH_PEER_DATABASE_URL", "BENCH_PEER_SECRET")})
+    import peer_app
+
+    peer_app.seed(peer_app.create_peer_app(), USER, PASSWORD)
+
+    ports = {"munjigi": loadgen_port(), "peer": loadgen_port()}
+    shape = ["--workers", str(workers), "--threads", str(threads)]
+    python = [sys.executable, "-m", "gunicorn", "--bind"]
+    processes = {
+        "munjigi": start(
+            [
+                *python,
+                f"127.0.0.1:{ports['munjigi']}",
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                *shape,
+                "--pythonpath",
+                str(HERE),
+                "munjigi_bench_app:create_bench_app()",
+            ],
+            munjigi_env,
+            ROOT,
+            work / "munjigi.log",
+        ),
+        "peer": start(
+            [
+                *python,
+                f"127.0.0.1:{ports['peer']}",
+                "--worker-class",
+                "gthread",
+                *shape,
+                "--keep-alive",
+                "65",
+                "--no-control-socket",
+                "--pythonpath",
+                str(HERE),
+                "peer_app:create_peer_app()",
+            ],
+            peer_env,
+            HERE,
+            work / "peer.log",
+        ),
+    }
+    bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        for name in processes:
+            wait_up(bases[name] + "/bench/bare", processes[name], work / f"{name}.log")
+        m_body, _ = post_json(
+            bases["munjigi"] + "/members/login", {"username": USER, "password": PASSWORD}
+        )
+        p_body, p_cookies = post_json(
+            bases["peer"] + "/members/login", {"username": USER, "password": PASSWORD}
+        )
+        creds = {
+            "munjigi": {"access": m_body["access_token"], "csrf": m_body["csrf_token"]},
+            "peer": {
+                "access": p_body["access_token"],
+                "csrf": p_cookies["csrf_access_token"],
+                "refresh": p_body["refresh_token"],
+            },
+        }
+        plan = scenarios(creds["munjigi"], creds["peer"])
+        results: dict[str, dict[str, list[loadgen.Result]]] = {s: {} for s in plan}
+
+        for name in ("munjigi", "peer"):  # warm up: imports, pools, key caches
+            loadgen.run(wrk, bases[name] + "/bench/bare", seconds=1, connections=4, threads=1)
+        hash_seconds = argon2_median_seconds()
+        for run in range(RUNS):
+            for scenario, per_app in plan.items():
+                for name, spec in per_app.items():
+                    result = wrk_once(wrk, bases[name], spec, token_files[run])
+                    results[scenario].setdefault(name, []).append(result)
+                    time.sleep(0.5)  # let a backlog of queued requests drain
+            print(f"run {run + 1}/{RUNS} done")
+        hash_seconds = statistics.median([hash_seconds, argon2_median_seconds()])
+
+        if REVOKED:
+            took = seed.insert_revoked_sessions(app, user_id, REVOKED)
+            print(f"inserted {REVOKED:,} revoked sessions in {took:.1f}s")
+            for _ in range(RUNS):
+                for scenario, key in (("bare", "bare_after"), ("bearer", "bearer_after")):
+                    result = wrk_once(wrk, bases["munjigi"], plan[scenario]["munjigi"], None)
+                    results.setdefault(key, {}).setdefault("munjigi", []).append(result)
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        drop_database()
+
+    text = report.render(
+        results,
+        hash_seconds=hash_seconds,
+        cores=os.cpu_count() or 1,
+        revoked=REVOKED,
+        setup=f"{database_url.split('://')[0]}; gunicorn {workers} workers × {threads} threads "
+        f"(gthread); wrk -t{WRK_THREADS} -c{CONNECTIONS}, {RUNS} × {SECONDS}s, medians",
+    )
+    print(text)
+    (work / "results.md").write_text(text)
+    (work / "results.json").write_text(json.dumps(report.as_json(results), indent=1))
+    print(f"written to {work / 'results.md'}")
+    if os.environ.get("BENCH_PROFILE", "1") == "1":
+        subprocess.run([sys.executable, str(HERE / "profile_protected.py")], check=False)
+
+
+def loadgen_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Readiness: can this process reach what it needs (the database, and Redis when configured)?
+
+Each check runs on a small per-process thread pool and is abandoned after a deadline, so a
+database that hangs instead of refusing cannot hang the probe, and at most two stuck checks
+exist at a time (later probes queue behind them and report a timeout).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy import text
+
+log = logging.getLogger(__name__)
+
+OK = "ok"
+_lock = threading.Lock()
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+_redis_clients: dict[tuple[int, str, float], redis.Redis] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's pool (a forked worker makes its own)."""
+    global _executor
+    with _lock:
+        if _executor is None or _executor[0] != os.getpid():
+            pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="munjigi-readyz")
+            _executor = (os.getpid(), pool)
+        return _executor[1]
+
+
+def database_check(engine: Engine) -> Callable[[], None]:
+    """A check that runs ``SELECT 1`` on a pooled connection (pre-ping replaces dead ones)."""
+
+    def check() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    return check
+
+
+def redis_check(url: str, timeout: float) -> Callable[[], None]:
+    """A check that PINGs Redis with short connect and read timeouts."""
+    key = (os.getpid(), url, timeout)
+    with _lock:
+        client = _redis_clients.get(key)
+        if client is None:
+            client = redis.Redis.from_url(
+                url, socket_connect_timeout=timeout, socket_timeout=timeout
+            )
+            _redis_clients[key] = client
+
+    def check() -> None:
+        client.ping()
+
+    return check
+
+
+def run_checks(checks: Mapping[str, Callable[[], None]], timeout: float) -> dict[str, str]:
+    """Run ``checks`` concurrently; each result is ``"ok"``, ``"timeout"`` or the error's type."""
+    pool = _pool()
+    futures: dict[str, Future[None]] = {name: pool.submit(check) for name, check in checks.items()}
+    deadline = time.monotonic() + timeout
+    results: dict[str, str] = {}
+    for name, future in futures.items():
+        try:
+            future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            future.cancel()
+            results[name] = "timeout"
+            log.warning("readiness check %s timed out after %ss", name, timeout)
+        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            results[name] = f"error: {type(error).__name__}"
+            log.warning("readiness check %s failed: %s", name, _first_line(error))
+        else:
+            results[name] = OK
+    return results
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__

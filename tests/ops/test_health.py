@@ -1,0 +1,126 @@
+"""SPEC §8 probes: /healthz touches nothing, /readyz checks the database and Redis in time."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import pytest
+
+from munjigi import create_app
+from munjigi.config import Settings
+from tests.integration.live import free_port
+
+REDIS_URL = os.environ.get("MUNJIGI_TEST_REDIS_URL")
+
+
+def closed_port_url(scheme: str) -> str:
+    return f"{scheme}://127.0.0.1:{free_port()}/0"
+
+
+@pytest.fixture
+def broken_db_app(tmp_path):
+    # Nothing listens there: every connection is refused.
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere?connect_timeout=1"
+    return create_app(Settings.for_testing(database_url=url, instance_path=str(tmp_path)))
+
+
+def test_healthz_answers_without_touching_the_database(broken_db_app):
+    response = broken_db_app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_when_the_database_answers(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"status": "ready", "checks": {"database": "ok"}}
+
+
+def test_readyz_is_503_and_names_the_database_when_it_is_down(broken_db_app):
+    started = time.monotonic()
+    response = broken_db_app.test_client().get("/readyz")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable"
+    assert body["failed"] == ["database"]
+    assert body["checks"]["database"].startswith("error: ")
+    # The body names the failure class, never a connection string or a password.
+    assert "postgres" not in str(body)
+
+
+@pytest.fixture
+def settings_overrides(request) -> dict[str, Any]:
+    return getattr(request, "param", {})
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set MUNJIGI_TEST_REDIS_URL to check Redis")
+@pytest.mark.parametrize("settings_overrides", [{"redis_url": REDIS_URL}], indirect=True)
+def test_readyz_pings_redis_when_configured(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"redis_url": closed_port_url("redis")}], indirect=True
+)
+def test_unreachable_redis_fails_readiness_but_nothing_else(client, auth):
+    tokens = auth.signup_and_login()
+
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["failed"] == ["redis"]
+    assert ready.get_json()["checks"]["database"] == "ok"
+
+    assert client.get("/healthz").status_code == 200
+    me = client.get("/members/me", headers=auth.bearer(tokens["access_token"]))
+    assert me.status_code == 200, me.get_json()
+    assert auth.refresh(cookies=False).status_code == 200
+
+
+def test_readyz_reports_a_hanging_check_as_timeout(monkeypatch, client, app):
+    from munjigi.ops import readiness
+
+    def hang(engine):
+        return lambda: time.sleep(3)
+
+    monkeypatch.setattr(readiness, "database_check", hang)
+    monkeypatch.setitem(
+        app.extensions, "munjigi.settings", Settings.for_testing(readiness_timeout=1)
+    )
+    started = time.monotonic()
+    response = client.get("/readyz")
+    assert time.monotonic() - started < 2.5
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "timeout"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"log_format": "xml"}, "MUNJIGI_LOG_FORMAT"),
+        ({"log_level": "LOUD"}, "MUNJIGI_LOG_LEVEL"),
+        ({"readiness_timeout": 0}, "MUNJIGI_READINESS_TIMEOUT"),
+    ],
+)
+def test_bad_operations_settings_are_refused(overrides, problem):
+    assert any(problem in p for p in Settings.for_testing(**overrides).problems())
+
+
+def test_operations_settings_come_from_the_environment():
+    settings = Settings.from_env(
+        {
+            "MUNJIGI_LOG_FORMAT": "text",
+            "MUNJIGI_LOG_LEVEL": "debug",
+            "MUNJIGI_READINESS_TIMEOUT": "3",
+            "MUNJIGI_METRICS_TOKEN": "scrape-me",
+            "MUNJIGI_SECRET_KEY": "x" * 40,
+        },
+        dotenv_path=None,
+    )
+    assert (settings.log_format, settings.log_level) == ("text", "debug")
+    assert (settings.readiness_timeout, settings.metrics_token) == (3, "scrape-me")
+    assert settings.problems() == []
