@@ -11,8 +11,8 @@ from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response
 from flask import g
-from flask import request
 from flask import jsonify
+from flask import request
 from werkzeug.exceptions import HTTPException
 
 from munjigi.extensions import db

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 

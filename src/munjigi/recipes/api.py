@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from munjigi.recipes import bp
 from munjigi.recipes import comments
 from munjigi.recipes import schemas

@@ -34,7 +34,6 @@ from munjigi.db import utcnow
 from munjigi.security import tokens
 from munjigi.security.models import SigningKey as SigningKeyRow
 
-
 # Flask-SQLAlchemy's db.session is a scoped_session; both expose the same API.
 DbSession = Session | scoped_session[Any]
 

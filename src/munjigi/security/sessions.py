@@ -183,7 +183,10 @@ def revoke(session_id: str, reason: str, *, actor_id: int | None = None) -> bool
 def revoke_all(
     user_id: int, reason: str, *, keep: str | None = None, actor_id: int | None = None
 ) -> int:
-    """Revoke every live session of ``user_id`` except ``keep``; returns how many. The caller commits."""
+    """Revoke every live session of ``user_id`` except ``keep``; returns how many.
+
+    The caller commits.
+    """
     now = gatekeeper().now()
     query = update(AuthSession).where(
         AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
