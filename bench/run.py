@@ -168,6 +168,17 @@ def wrk_once(wrk: str, base: str, spec: dict[str, Any], tokens: Path | None) -> 
     )
 
 
+def limits_that_never_refuse() -> dict[str, str]:
+    """Rate limits stay on (their cost is part of every request) but never refuse wrk."""
+    import munjigi.config as config
+
+    classes = getattr(config, "RATELIMIT_CLASSES", ())
+    user_classes = getattr(config, "RATELIMIT_USER_CLASSES", ())
+    env = {f"MUNJIGI_RATELIMIT_{name.upper()}": "1000000/second" for name in classes}
+    env.update({f"MUNJIGI_RATELIMIT_USER_{n.upper()}": "1000000/second" for n in user_classes})
+    return env
+
+
 def argon2_median_seconds(samples: int = 15) -> float:
     """Median time of one production-cost argon2id hash (Munjigi's hasher and defaults)."""
     from munjigi.config import Settings
@@ -208,6 +219,7 @@ def main() -> None:
         "MUNJIGI_DATABASE_URL": database_url,
         "MUNJIGI_INSTANCE_PATH": str(work),
         "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
+        **limits_that_never_refuse(),
     }
     app = seed.app_for(munjigi_env)
     seed.migrate(app)

@@ -58,11 +58,26 @@ def create_app(settings: Settings | None = None) -> APIFlask:
 
     Gatekeeper(settings).init_app(app)
 
+    from munjigi import protection
+
+    # SPEC §6: headers, rate limits, anti-bot, audit chain; before the features' own hooks.
+    protection.init_app(app, settings)
+
     from munjigi import auth
     from munjigi import recipes
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(recipes.bp)
+
+    from munjigi import account
+    from munjigi import admin
+    from munjigi import dashboard
+    from munjigi import pages
+
+    pages.init_app(app)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
 
     from munjigi import apidocs
 

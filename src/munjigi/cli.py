@@ -112,3 +112,57 @@ def seed_demo(password: str | None) -> None:
     click.echo(f"recipes: {report.recipes_added} added by {report.username} (id {report.user_id})")
     if report.password:
         click.echo(f"demo member {report.username} created; password: {report.password}")
+
+
+# --- Protection (SPEC §6): the audit chain and brute-force unlocks -------------------------
+
+audit_group = AppGroup("audit", help="Check and prune the hash-chained audit log.")
+group.add_command(audit_group)
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; exit 1 naming the first row that was tampered with."""
+    from munjigi.security import audit_chain
+
+    with db.engine.connect() as connection:  # a fresh snapshot, whatever the session saw
+        report = audit_chain.verify(connection)
+    if not report.ok:
+        raise click.ClickException(
+            f"audit chain BROKEN after {report.checked} rows: {report.problem}"
+        )
+    click.echo(f"audit chain OK: {report.checked} rows verified")
+
+
+@audit_group.command("purge")
+@click.option(
+    "--older-than", "days", type=click.IntRange(min=1), required=True, help="Days to keep."
+)
+def audit_purge(days: int) -> None:
+    """Delete audit rows older than DAYS; the remaining chain still verifies."""
+    from datetime import timedelta
+
+    from munjigi.security import audit
+    from munjigi.security import audit_chain
+    from munjigi.security.gatekeeper import gatekeeper
+
+    now = gatekeeper().now()
+    deleted = audit_chain.purge(db.session(), now - timedelta(days=days), now)
+    audit.record("audit_purged", reason="cli", detail={"deleted": deleted, "older_than_days": days})
+    db.session.commit()
+    click.echo(f"purged {deleted} audit rows older than {days} days")
+
+
+@group.command("unlock-login")
+@click.argument("username")
+def unlock_login(username: str) -> None:
+    """Lift every brute-force lock and delay on an account."""
+    from munjigi.auth import services
+    from munjigi.security import bruteforce
+
+    user = services.find_by_login(username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    cleared = bruteforce.unlock(user.id, reason="cli")
+    db.session.commit()
+    click.echo(f"{user.username}: {cleared} lock records cleared")

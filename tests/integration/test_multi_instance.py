@@ -6,12 +6,14 @@ transport, refresh rotation across instances and a key rotated by the CLI.)
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+import redis
 
 from tests.helpers import PASSWORD
 from tests.integration.live import LiveServer
@@ -21,6 +23,9 @@ from tests.integration.live import log_text
 from tests.integration.live import server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live")]
+
+REDIS_URL = os.environ.get("MUNJIGI_TEST_REDIS_URL")
+LIMIT = 4
 
 
 @pytest.fixture
@@ -119,3 +124,44 @@ def test_a_key_rotated_by_the_cli_is_honoured_by_both_instances(env):
         for server in (a, b):
             jwks = server.call("GET", "/.well-known/jwks.json")
             assert {key["kid"] for key in jwks.body["keys"]} >= {old_kid, new_kid}
+
+
+def alternate(a: LiveServer, b: LiveServer, count: int) -> list[int]:
+    """Username checks (the "lookup" limit class) sent to A, B, A, B, …"""
+    servers = (a, b)
+    return [
+        servers[i % 2].call("POST", "/members/validation", {"username": "anyone"}).status
+        for i in range(count)
+    ]
+
+
+def limited(env: dict[str, str], storage: str) -> dict[str, str]:
+    # Per hour, so a window boundary practically never falls inside the test.
+    return {
+        **env,
+        "MUNJIGI_RATELIMIT_ENABLED": "true",
+        "MUNJIGI_RATELIMIT_STORAGE": storage,
+        "MUNJIGI_RATELIMIT_LOOKUP": f"{LIMIT}/hour",
+    }
+
+
+def test_a_rate_limit_in_the_database_is_counted_across_both_instances(env):
+    env = limited(env, "database")
+    with gunicorn(env, workers=1) as a, gunicorn(env, workers=1) as b:
+        assert alternate(a, b, LIMIT + 3) == [200] * LIMIT + [429] * 3
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set MUNJIGI_TEST_REDIS_URL to share limits in Redis")
+@pytest.mark.parametrize("backend", ["sqlite"], scope="session")
+def test_a_rate_limit_in_redis_is_counted_across_both_instances(backend, env):
+    prefix = f"munjigi-test-{secrets.token_hex(6)}"
+    env = {**limited(env, str(REDIS_URL)), "MUNJIGI_RATELIMIT_KEY_PREFIX": prefix}
+    client = redis.Redis.from_url(str(REDIS_URL))
+    try:
+        with gunicorn(env, workers=1) as a, gunicorn(env, workers=1) as b:
+            assert alternate(a, b, LIMIT + 3) == [200] * LIMIT + [429] * 3
+        assert any(True for _ in client.scan_iter(match=f"*{prefix}*"))
+    finally:
+        for key in client.scan_iter(match=f"*{prefix}*"):
+            client.delete(key)
+        client.close()

@@ -110,18 +110,31 @@ def test_rolled_back_audit_events_are_not_counted(app):
 
 
 @pytest.mark.parametrize(
-    ("event", "outcome", "series"),
-    [
-        ("rate_limited", "blocked", ("munjigi_rate_limited_total", {})),
-        ("login", "rate_limited", ("munjigi_rate_limited_total", {})),
-        ("bot_blocked", "blocked", ("munjigi_bot_blocked_total", {})),
-        ("signup", "bot_blocked", ("munjigi_bot_blocked_total", {})),
-    ],
+    ("event", "outcome"),
+    [("bot_blocked", "blocked"), ("honeypot", "blocked"), ("signup", "bot_blocked")],
 )
-def test_protection_events_map_to_their_counters(event, outcome, series):
-    delta = Delta(series)
+def test_bot_blocks_are_counted_from_audit_events(event, outcome):
+    delta = Delta(("munjigi_bot_blocked_total", {}))
     metrics.count_audit_event(event, outcome, None, None)
     assert delta() == [1]
+
+
+def test_rate_limit_audit_rows_do_not_count_twice():
+    # The limiter audits only the first breach per key and window; 429 answers are counted.
+    delta = Delta(("munjigi_rate_limited_total", {}))
+    metrics.count_audit_event("rate_limited", "blocked", "lookup", None)
+    assert delta() == [0]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"ratelimit_lookup": "2/minute"}], indirect=True)
+def test_every_429_answer_counts_as_rate_limited(client):
+    delta = Delta(("munjigi_rate_limited_total", {}))
+    statuses = [
+        client.post("/members/validation", json={"username": "someone"}).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [200, 200, 429, 429, 429]
+    assert delta() == [3]
 
 
 def test_the_listener_is_installed_once(app):

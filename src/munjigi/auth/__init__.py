@@ -7,3 +7,4 @@ from apiflask import APIBlueprint
 bp = APIBlueprint("auth", __name__, tag="members")
 
 from munjigi.auth import api  # noqa: E402,F401  (routes register themselves on bp)
+from munjigi.auth import views  # noqa: E402,F401  (the sign-in pages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from munjigi.auth.schemas import USERNAME_PATTERN
 from munjigi.errors import ValidationError
 from munjigi.extensions import db
 from munjigi.security import audit
+from munjigi.security import bruteforce
 from munjigi.security import sessions
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.models import AuthSession
@@ -55,7 +57,14 @@ def username_available(username: str) -> bool:
     return db.session.scalar(select(User.id).where(User.username_key == key)) is None
 
 
-def create_user(username: str, password: str, email: str, role: Role = Role.MEMBER) -> User:
+def create_user(
+    username: str,
+    password: str,
+    email: str,
+    role: Role = Role.MEMBER,
+    *,
+    terms_accepted_at: datetime | None = None,
+) -> User:
     """Create a user after the password policy; a taken username or email is refused.
 
     :raises ValidationError: the normalised username or email is unusable, or the
@@ -78,6 +87,7 @@ def create_user(username: str, password: str, email: str, role: Role = Role.MEMB
         email_key=canonical(email),
         password_hash=gk.hasher.hash(password),
         role=role,
+        terms_accepted_at=terms_accepted_at,
     )
     if not username_available(username) or db.session.scalar(
         select(User.id).where(User.email_key == user.email_key)
@@ -125,16 +135,20 @@ def login(username: str, password: str) -> tuple[User, IssuedTokens]:
     """
     gk = gatekeeper()
     user = find_by_login(username)
-    ok, new_hash = gk.hasher.verify(password, user.password_hash if user else None)
+    # SPEC §6: IP budget (429), PoW when suspicious (428), pair lock / account delay.
+    attempt = bruteforce.begin(username, user)
+    stored = user.password_hash if user and not attempt.blocked else None
+    ok, new_hash = gk.hasher.verify(password, stored)
     if user is None or not ok or user.status != UserStatus.ACTIVE:
         reason = "unknown_user" if user is None else ("locked" if ok else "bad_password")
         audit.record(
             "login_failed",
             outcome="failed",
             user_id=user.id if user else None,
-            reason=reason,
+            reason=attempt.blocked or reason,
             detail=None if user else {"login": username[:64]},
         )
+        bruteforce.failed(attempt)
         db.session.commit()
         raise LoginFailedError()
     if new_hash is not None:
@@ -143,6 +157,7 @@ def login(username: str, password: str) -> tuple[User, IssuedTokens]:
     audit.record(
         "login", user_id=user.id, session_id=issued.session_id, detail={"rehashed": bool(new_hash)}
     )
+    bruteforce.succeeded(attempt)
     db.session.commit()
     return user, issued
 

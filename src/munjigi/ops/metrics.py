@@ -30,6 +30,7 @@ from munjigi.security.models import AuditEvent
 # Auth requests take a few ms; logins with argon2 tens of ms; anything past 1 s is a problem.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED_ROUTE = "<unmatched>"
+TOO_MANY_REQUESTS = 429
 
 REQUEST_LATENCY = Histogram(
     "munjigi_http_request_duration_seconds",
@@ -49,7 +50,7 @@ REUSE_DETECTIONS = Counter(
     "Refresh tokens replayed after the grace window (the session was revoked).",
 )
 REVOCATIONS = Counter("munjigi_session_revocations", "Sessions revoked, by reason.", ["reason"])
-RATE_LIMITED = Counter("munjigi_rate_limited", "Requests refused by a rate limit.")
+RATE_LIMITED = Counter("munjigi_rate_limited", "Requests refused with 429 by a rate limit.")
 BOT_BLOCKED = Counter("munjigi_bot_blocked", "Requests refused by the anti-bot checks.")
 AUDIT_EVENTS = Counter(
     "munjigi_audit_events",
@@ -71,6 +72,8 @@ def observe_request(method: str, route: str | None, status: int, seconds: float)
     label = route or UNMATCHED_ROUTE
     REQUEST_LATENCY.labels(method, label).observe(seconds)
     REQUESTS.labels(method, label, str(status)).inc()
+    if status == TOO_MANY_REQUESTS:  # the rate limiter or the failed-login budget refused it
+        RATE_LIMITED.inc()
 
 
 def count_audit_event(
@@ -78,11 +81,9 @@ def count_audit_event(
 ) -> None:
     """Turn one committed audit event into the counters it stands for."""
     AUDIT_EVENTS.labels(name[:_LABEL_MAX], (outcome or "")[:_LABEL_MAX]).inc()
-    # A request refused by a protection layer may be audited under the endpoint's event
-    # name ("login", outcome "rate_limited"): the outcome decides, and it is not a login.
-    if name == "rate_limited" or outcome == "rate_limited":
-        RATE_LIMITED.inc()
-    elif name in BOT_EVENTS or outcome == "bot_blocked":
+    # Rate-limited requests are counted from their 429 answers (observe_request): the
+    # limiter audits only the first breach of each key per window, so rows would undercount.
+    if name in BOT_EVENTS or outcome == "bot_blocked":
         BOT_BLOCKED.inc()
     elif name == "login":
         LOGINS.labels("ok").inc()

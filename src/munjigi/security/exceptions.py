@@ -85,3 +85,39 @@ class RoleRequiredError(AppError):
     status = HTTPStatus.FORBIDDEN
     code = "role_required"
     message = "권한이 없음"
+
+
+class RateLimitedError(AppError):
+    """Too many requests from this client or user; ``Retry-After`` says when to come back."""
+
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    code = "rate_limited"
+    message = "요청이 너무 많습니다. 잠시 후 다시 시도하세요."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
+        self.retry_after = max(1, int(retry_after))
+
+
+class BotBlockedError(AppError):
+    """The request looks automated (honeypot filled, form sent too fast, scripted client)."""
+
+    status = HTTPStatus.FORBIDDEN
+    code = "bot_blocked"
+    message = "자동화된 요청으로 판단되어 거부되었습니다."
+
+
+class ChallengeRequiredError(AppError):
+    """A proof-of-work solution is required (or the one sent is invalid, spent or too easy).
+
+    ``fields["altcha"]`` is a fresh challenge: solve it and repeat the request with the
+    solution in the ``altcha`` field (JSON body or form) or the ``X-Altcha`` header.
+    """
+
+    status = HTTPStatus.PRECONDITION_REQUIRED
+    code = "challenge_required"
+    message = "자동화 방지 확인이 필요합니다. 다시 시도하세요."
+
+    def __init__(self, challenge: dict[str, object], reason: str = "missing") -> None:
+        super().__init__(fields={"altcha": challenge})
+        self.reason = reason

@@ -11,6 +11,7 @@ from flask import Flask
 from flask import current_app
 
 from munjigi.config import Settings
+from munjigi.security import breached
 from munjigi.security.keys import KeyStore
 from munjigi.security.passwords import PasswordHasher
 from munjigi.security.passwords import PasswordPolicy
@@ -39,7 +40,9 @@ class Gatekeeper:
             parallelism=settings.argon2_parallelism,
         )
         self.password_policy = PasswordPolicy(
-            settings.password_min_length, settings.password_max_length
+            settings.password_min_length,
+            settings.password_max_length,
+            is_listed=breached.is_breached if settings.password_breach_check else None,
         )
 
     def init_app(self, app: Flask) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
+from sqlalchemy import BigInteger
 from sqlalchemy import Enum
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
@@ -151,8 +152,15 @@ class AuditEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(String(512), default=None)
     reason: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON(), default=None)
+    # Hash chain (security/audit_chain.py): position, previous link, SHA-256 of this row.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 # Keyset pagination of /admin/audit filtered by event or user (migration 0004).
 Index("ix_audit_events_event_id", AuditEvent.event, AuditEvent.id)
 Index("ix_audit_events_user_id_id", AuditEvent.user_id, AuditEvent.id)
+
+# The protection layer's tables live beside these (one metadata for migrations and tests).
+from munjigi.security import protection_models  # noqa: E402,F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pwdlib import PasswordHash
@@ -24,6 +25,8 @@ class PasswordPolicy:
 
     min_length: int
     max_length: int
+    # NIST SP 800-63B: refuse listed (common, expected, breached) values; see breached.py.
+    is_listed: Callable[[str], bool] | None = None
 
     def problems(self, password: str, *, username: str = "", email: str = "") -> list[str]:
         """Why ``password`` may not be chosen; empty when it is acceptable."""
@@ -41,6 +44,8 @@ class PasswordPolicy:
                 break
         if text and len(set(text)) == 1:
             found.append("한 글자만 반복된 비밀번호는 사용할 수 없습니다.")
+        if self.is_listed is not None and len(text) <= self.max_length and self.is_listed(text):
+            found.append("널리 쓰이거나 유출된 비밀번호라 사용할 수 없습니다.")
         return found
 
 

@@ -1,0 +1,21 @@
+"""Validation of the /account forms (marshmallow, as the API's schemas)."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Email
+from apiflask.fields import String
+from apiflask.validators import Length
+from marshmallow import EXCLUDE
+
+
+class ProfileIn(Schema):
+    """My details: every field but the email may be left empty."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    email = Email(required=True, validate=Length(3, 254))
+    display_name = String(load_default="", validate=Length(0, 64))
+    nickname = String(load_default="", validate=Length(0, 32))
+    bio = String(load_default="", validate=Length(0, 500))

@@ -1,0 +1,64 @@
+"""``GET /`` and ``POST /``: the landing page; a POST with hand-off fields signs in.
+
+Both methods are served (the seeds' WordPress POSTed to ``/`` and met a 405).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Response
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from munjigi import pages
+from munjigi.auth import devices
+from munjigi.auth import handoff
+from munjigi.dashboard import bp
+from munjigi.dashboard import services
+from munjigi.security import transport
+from munjigi.security.gatekeeper import gatekeeper
+from munjigi.security.handoff import HandoffError
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> Response | str:
+    if request.method == "POST":
+        if handoff.attempted(request.form):
+            return _accept_handoff()
+        return pages.see_other(url_for("dashboard.index"))
+    return _home()
+
+
+@pages.page
+def _home() -> str:
+    overview = services.overview(pages.principal())
+    return render_template("dashboard/index.html", overview=overview, describe=devices.describe)
+
+
+def _accept_handoff() -> Response:
+    """Open the session, then land on ``/`` through a page of our own (SameSite=Strict).
+
+    The hand-off arrives as a cross-site POST: a redirect from it would still be
+    cross-site, and the browser would withhold the Strict cookies it has just stored. The
+    landing page's own navigation to ``/`` is same-site, so the cookies ride along.
+    """
+    try:
+        _, issued = handoff.accept(request.form)
+    except HandoffError:
+        return pages.render(
+            "message.html",
+            HTTPStatus.UNAUTHORIZED,
+            title="This sign-in link can't be used",
+            message=(
+                "It may have expired or been used already. Go back to the site that sent "
+                "you here and sign in again, or log in with your Munjigi password."
+            ),
+            link_url=url_for("auth.login_page"),
+            link_text="Log in",
+        )
+    response = pages.render("handoff.html", target=url_for("dashboard.index"))
+    response.headers["Cache-Control"] = "no-store"
+    transport.set_token_cookies(response, issued, gatekeeper().settings)
+    return response

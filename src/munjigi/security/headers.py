@@ -1,0 +1,92 @@
+"""Security headers on every response (errors and 404s included), with a CSP nonce per request.
+
+Threats: cross-site scripting (a Content-Security-Policy that runs only our own files and
+scripts carrying this request's nonce: no ``'unsafe-inline'`` for scripts), clickjacking
+(``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``), MIME sniffing, leaking URLs in
+``Referer``, powerful browser features nobody asked for, and protocol downgrade (HSTS, in
+production only: a development server on plain http must not pin itself to https).
+
+Templates write ``<script nonce="{{ csp_nonce() }}">``; the nonce is random per request, so
+an injected ``<script>`` cannot guess it. Styles allow ``'unsafe-inline'`` (style attributes
+in templates; CSS cannot run script). The only third-party page, the Swagger UI at
+``/api/docs``, gets the nonce added to its inline bootstrap script here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Flask
+from flask import Response
+from flask import request
+
+from munjigi.config import Settings
+
+NONCE_BYTES = 16
+# Features a recipe site never needs; an XSS cannot turn them on.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+# APIFlask renders the Swagger UI page with bare inline <script> tags.
+_DOCS_ENDPOINTS = frozenset({"openapi.docs"})
+_BARE_SCRIPT = re.compile(rb"<script>")
+
+
+def csp_nonce() -> str:
+    """This request's CSP nonce (the same value for every call within the request)."""
+    # Kept in the WSGI environ: ``g`` can outlive a request (an app context pushed around it).
+    nonce = request.environ.get("munjigi.csp_nonce")
+    if nonce is None:
+        nonce = secrets.token_urlsafe(NONCE_BYTES)
+        request.environ["munjigi.csp_nonce"] = nonce
+    return str(nonce)
+
+
+def content_security_policy(nonce: str) -> str:
+    """The policy for a response whose scripts carry ``nonce``."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def apply(response: Response, settings: Settings) -> Response:
+    """Set every security header on ``response`` (kept if a view chose its own)."""
+    nonce = csp_nonce()
+    if request.endpoint in _DOCS_ENDPOINTS and response.mimetype == "text/html":
+        body = response.get_data()
+        response.set_data(_BARE_SCRIPT.sub(f'<script nonce="{nonce}">'.encode(), body))
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if settings.env == "production":
+        headers.setdefault(
+            "Strict-Transport-Security", f"max-age={settings.hsts_max_age}; includeSubDomains"
+        )
+    return response
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Add the headers after every request and ``csp_nonce()`` to templates."""
+
+    def add_headers(response: Response) -> Response:
+        return apply(response, settings)
+
+    app.after_request(add_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce

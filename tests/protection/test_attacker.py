@@ -1,0 +1,92 @@
+"""An attacker script from one IP: guesses passwords, replays challenges, floods sign-up.
+It is stopped; a normal user on another IP notices nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select
+
+from munjigi.extensions import db
+from munjigi.security import antibot
+from munjigi.security.models import User
+from tests.helpers import PASSWORD
+from tests.protection.conftest import login
+from tests.protection.conftest import signup
+
+ATTACKER = "203.0.113.66"
+NORMAL = "198.51.100.20"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {
+        "antibot_enabled": True,
+        "antibot_pow_difficulty": 1000,
+        "ratelimit_login": "30/minute;300/hour",
+        "ratelimit_signup": "5/minute;20/hour",
+    }
+
+
+def attempt(send: Any, replays: list[str]) -> Any:
+    """One request the way a bot would make it: on 428, first replay an old solution, then
+    solve the new challenge (the attacker has CPU to spare)."""
+    response = send(None)
+    if response.status_code != 428:
+        return response
+    for old in replays[:1]:
+        replayed = send(old)
+        assert replayed.status_code in (428, 429), "a replayed solution was accepted"
+    payload = antibot.solve(response.get_json()["fields"]["altcha"])
+    replays.append(payload)
+    return send(payload)
+
+
+def test_attacker_is_stopped_and_a_normal_user_is_not(app, client):
+    assert signup(client, "victim", ip=NORMAL).status_code == 200
+    assert login(client, "victim", ip=NORMAL).status_code == 200  # the victim's own device
+    replays: list[str] = []
+
+    # 1. Password guessing; the right password is among the guesses, late.
+    guesses = [f"guess number {n} for the victim" for n in range(40)]
+    guesses.insert(25, PASSWORD)
+    answers: Counter[int] = Counter()
+    for guess in guesses:
+        response = attempt(
+            lambda payload, guess=guess: login(
+                client, "victim", guess, ip=ATTACKER, **({"altcha": payload} if payload else {})
+            ),
+            replays,
+        )
+        answers[response.status_code] += 1
+    assert answers[200] == 0, answers  # never in, not even with the right password
+    assert answers[429] > 0  # the IP ran out of its failed-login budget
+    assert len(replays) > 0  # and it had to pay for its tries with proof of work
+
+    # 2. Sign-up flood.
+    created: Counter[int] = Counter()
+    for n in range(30):
+        response = attempt(
+            lambda payload, n=n: signup(
+                client, f"bot_{n}", ip=ATTACKER, **({"altcha": payload} if payload else {})
+            ),
+            replays,
+        )
+        created[response.status_code] += 1
+    assert created[200] <= 5, created
+    assert created[429] > 0
+    bots = db.session.scalar(
+        select(func.count()).select_from(User).where(User.username.like("bot_%"))
+    )
+    assert bots <= 5
+
+    # 3. Meanwhile, people on other addresses notice nothing.
+    assert signup(client, "normal_user", ip=NORMAL).status_code == 200
+    normal = login(client, "normal_user", ip=NORMAL)
+    assert normal.status_code == 200, normal.get_json()
+    # The victim's own device is trusted: the attack imposed no lock or puzzle on it.
+    assert login(client, "victim", ip=NORMAL).status_code == 200
+    assert client.get("/posts", environ_base={"REMOTE_ADDR": NORMAL}).status_code == 200
