@@ -1,4 +1,4 @@
-"""Security events, written in the caller's transaction (so they commit with what they record)."""
+"""Security events, committed with the transaction of what they record."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 from flask import has_request_context
 from flask import request
 
+from munjigi.db import utcnow
 from munjigi.extensions import db
+from munjigi.security import audit_chain
 from munjigi.security.models import AuditEvent
 
 log = logging.getLogger("munjigi.audit")
@@ -39,6 +41,7 @@ def record(
 ) -> AuditEvent:
     """Add one audit event to the current transaction; never put a secret in ``detail``."""
     entry = AuditEvent(
+        at=utcnow(),
         event=event,
         outcome=outcome,
         user_id=user_id,
@@ -49,6 +52,7 @@ def record(
         ip=client_ip(),
         user_agent=user_agent(),
     )
-    db.session.add(entry)
+    # Inserted at commit, after the chain's head lock (see audit_chain.defer).
+    audit_chain.defer(db.session(), entry)
     log.info("audit %s %s", event, outcome, extra={"user_id": user_id, "reason": reason})
     return entry

@@ -40,6 +40,7 @@ from munjigi.security.protection_models import AuditChainHead
 GENESIS = "0" * 64
 HEAD_ID = 1
 _PENDING = "munjigi.audit_chain.pending"
+_DEFERRED = "munjigi.audit_chain.deferred"
 # Columns covered by the hash, in a fixed order (adding one needs a new chain version).
 HASHED = (
     "seq",
@@ -98,12 +99,36 @@ def _collect(session: Session, flush_context: Any) -> None:
         session.info.setdefault(_PENDING, []).extend(found)
 
 
+def defer(session: Session, entry: AuditEvent) -> None:
+    """Queue ``entry`` to be inserted at commit, already linked into the chain.
+
+    Inserting audit rows only after the head lock is held (and with their final ``seq``
+    and hash, so they are never updated) keeps concurrent writers from deadlocking on
+    MariaDB, where an earlier insert plus a later unique-index update did.
+    """
+    if not session.in_transaction():
+        session.begin()  # so that a rollback() before any query still drops the entry
+    session.info.setdefault(_DEFERRED, []).append(entry)
+
+
+def _drop_deferred(session: Session, previous_transaction: Any) -> None:
+    # Every rollback() of the outer transaction, even one that never reached the database;
+    # a savepoint's rollback keeps the outer transaction's events.
+    if not previous_transaction.nested:
+        session.info.pop(_DEFERRED, None)
+
+
 def _chain_before_commit(session: Session) -> None:
-    if not session.info.get(_PENDING) and not any(
-        isinstance(obj, AuditEvent) for obj in session.new
+    deferred: list[AuditEvent] = session.info.pop(_DEFERRED, [])
+    if (
+        not deferred
+        and not session.info.get(_PENDING)
+        and not any(isinstance(obj, AuditEvent) for obj in session.new)
     ):
         return
-    session.flush()  # every audit row of this transaction now has its id and ``at``
+    session.flush()  # the rest of the transaction first: the head lock is the last one taken
+    if deferred:
+        _insert_linked(session, deferred)
     # Rows of a rolled-back (sub)transaction left the session: the session check drops them.
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     rows = sorted(
@@ -131,6 +156,22 @@ def _chain_before_commit(session: Session) -> None:
     )
 
 
+def _insert_linked(session: Session, entries: list[AuditEvent]) -> None:
+    connection = session.connection()
+    seq, prev = lock_head(connection)
+    for entry in entries:
+        seq += 1
+        entry.seq = seq
+        entry.prev_hash = prev
+        entry.hash = link_hash(prev, row_values(entry))
+        prev = entry.hash
+        session.add(entry)
+    session.flush()
+    connection.execute(
+        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=seq, head_hash=prev)
+    )
+
+
 def _refuse_change(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise AppendOnlyError(f"audit event {target.id} is append-only")
 
@@ -141,6 +182,7 @@ def install() -> None:
         return
     event.listen(Session, "after_flush", _collect)
     event.listen(Session, "before_commit", _chain_before_commit)
+    event.listen(Session, "after_soft_rollback", _drop_deferred)
     event.listen(AuditEvent, "before_update", _refuse_change)
     event.listen(AuditEvent, "before_delete", _refuse_change)
 

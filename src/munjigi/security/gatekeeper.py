@@ -46,7 +46,11 @@ class Gatekeeper:
         )
 
     def init_app(self, app: Flask) -> None:
+        from munjigi.security import audit_chain
+
         app.extensions[EXTENSION_KEY] = self
+        # Audit rows are inserted at commit, linked into the hash chain (audit.record).
+        audit_chain.install()
 
     def now(self) -> datetime:
         """The current time from this application's clock (fixed in tests)."""
