@@ -68,14 +68,16 @@ def test_an_idle_tab_warns_then_signs_out(short_site, new_context):
     context = new_context(short_site.base)
     page = context.new_page()
     log_in(page, "dreamer")
-    page.wait_for_selector("#session-bar[data-state=warning]", timeout=(TTL + 2) * 1000)
+    # Generous waits: timers and the logout request slow down on a loaded CI machine; the
+    # assertions below (text, exactly one logout event) are what prove the idle rule.
+    page.wait_for_selector("#session-bar[data-state=warning]", timeout=TTL * 3 * 1000)
     assert "You'll be signed out in" in bar_text(page)
     screenshot(page, "22-idle-warning")
     page.get_by_role("button", name="Stay signed in").click()
     page.wait_for_selector("#session-bar[data-state=active]")
     assert len(short_site.events("refresh", "dreamer")) == 1
     # Idle again: this time nobody answers, and the tab signs out before the token ends.
-    page.wait_for_selector("#session-bar[data-state=ended]", timeout=(TTL + 4) * 1000)
+    page.wait_for_selector("#session-bar[data-state=ended]", timeout=TTL * 3 * 1000)
     assert "Session ended — log in again" in bar_text(page)
     assert "without activity" in bar_text(page)
     screenshot(page, "23-idle-signed-out")
