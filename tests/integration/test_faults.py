@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import secrets
 import signal
@@ -108,8 +109,9 @@ def test_a_worker_killed_mid_request_loses_no_committed_write(env, database_url)
                 i += 1
                 try:
                     status = signup(server, name)
-                except (urllib.error.URLError, ConnectionError, OSError):
-                    failed.append(name)  # in flight on the killed worker
+                except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+                    # In flight on the killed worker: refused, reset or cut short mid-body.
+                    failed.append(name)
                     continue
                 (created if status == 200 else failed).append(name)
 
