@@ -82,10 +82,7 @@ def server_env(database_url: str, instance: Path, secret: str, **extra: str) -> 
 def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1) -> Iterator[LiveServer]:
     """Start gunicorn on a free loopback port; stop it (by its PID) afterwards."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
+    options = [
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -94,8 +91,15 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1) -> Iterato
         str(threads),
         "--timeout",
         "60",
-        "munjigi:create_app()",
     ]
+    with _serve(env, port, options) as server:
+        yield server
+
+
+@contextmanager
+def _serve(env: dict[str, str], port: int, options: list[str]) -> Iterator[LiveServer]:
+    """Run ``gunicorn OPTIONS munjigi:create_app()`` on ``port``; stop it by its PID."""
+    command = [sys.executable, "-m", "gunicorn", *options, "munjigi:create_app()"]
     log = open(Path(env["MUNJIGI_INSTANCE_PATH"]) / f"gunicorn-{port}.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", process)
@@ -136,10 +140,7 @@ def gunicorn_configured(
 ) -> Iterator[LiveServer]:
     """Like :func:`gunicorn`, but with the repository's ``gunicorn.conf.py``, as deployed."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
+    options = [
         "--config",
         str(ROOT / "gunicorn.conf.py"),
         "--bind",
@@ -148,22 +149,9 @@ def gunicorn_configured(
         str(workers),
         "--threads",
         str(threads),
-        "munjigi:create_app()",
     ]
-    log = open(Path(env["MUNJIGI_INSTANCE_PATH"]) / f"gunicorn-{port}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", process)
-    try:
-        _wait_until_up(server, log.name)
+    with _serve(env, port, options) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def log_text(env: dict[str, str], server: LiveServer) -> str:
