@@ -1,4 +1,4 @@
-"""second factors: TOTP, recovery codes, passkeys; fresh-authentication time on sessions
+"""reports: indexes for the dashboard aggregates
 
 Revision ID: 0007_reports
 Revises: 0006_factors

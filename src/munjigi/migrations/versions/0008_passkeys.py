@@ -1,4 +1,4 @@
-"""second factors: TOTP, recovery codes, passkeys; fresh-authentication time on sessions
+"""passkeys: WebAuthn credentials and their ceremonies
 
 Revision ID: 0008_passkeys
 Revises: 0007_reports
