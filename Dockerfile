@@ -17,6 +17,10 @@ RUN /opt/venv/bin/pip install --constraint requirements.lock . \
 
 # ---- runtime: the virtualenv, the gunicorn settings, an unprivileged user ---------------
 FROM python:3.11-slim-bookworm AS runtime
+# PDF reports draw Hangul with a Korean font: fonts-nanum's NanumGothic (MUNJIGI_REPORT_FONT).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-nanum \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 munjigi \
  && useradd --system --uid 10001 --gid munjigi --home-dir /app --shell /usr/sbin/nologin munjigi
 COPY --from=build /opt/venv /opt/venv

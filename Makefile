@@ -40,9 +40,14 @@ format: install
 	$(BIN)/ruff format src tests
 
 # Benchmark, not part of `make test`: wrk against gunicorn on loopback, Munjigi and the
-# Flask-JWT-Extended reference peer; prints one table (see docs/performance.md for knobs).
-bench: install
+# Flask-JWT-Extended reference peer; prints one table and writes it to docs/performance.md
+# (knobs: see there). bench/run.py installs wrk with apt-get when run as root, otherwise
+# prints the command to install it.
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,bench]"
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py
 
 clean:

@@ -22,6 +22,7 @@ class Result:
     p99_ms: float
     requests: int
     failures: int  # non-2xx answers and socket errors
+    p95_ms: float = 0.0
 
 
 def ensure_wrk() -> str:
@@ -56,6 +57,7 @@ def run(
     headers: dict[str, str] | None = None,
     body: str | None = None,
     tokens_file: Path | None = None,
+    paths_file: Path | None = None,
 ) -> Result:
     """Run wrk once against ``url`` and return its throughput and latency."""
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
@@ -67,6 +69,7 @@ def run(
         "BENCH_METHOD": method,
         "BENCH_BODY": body or "",
         "BENCH_TOKENS": str(tokens_file) if tokens_file else "",
+        "BENCH_PATHS": str(paths_file) if paths_file else "",
         "BENCH_THREADS": str(threads),
     }
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -81,4 +84,5 @@ def run(
         p99_ms=data["p99_us"] / 1000,
         requests=data["requests"],
         failures=failures,
+        p95_ms=data["p95_us"] / 1000,
     )

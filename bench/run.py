@@ -4,9 +4,11 @@ Both apps run under gunicorn on loopback with the same workers and threads (thos
 gunicorn.conf.py, the production settings) and the same database backend. Each scenario
 runs BENCH_RUNS times for BENCH_SECONDS, Munjigi and the peer interleaved, and the table
 shows medians. Knobs (all optional): BENCH_SECONDS (5), BENCH_RUNS (3), BENCH_CONNECTIONS
-(32), BENCH_WRK_THREADS (2), BENCH_REVOKED (1000000; 0 skips that step), BENCH_DATABASE
-(sqlite, or postgres with BENCH_POSTGRES_URL, an admin URL), BENCH_WORKERS, BENCH_THREADS,
-BENCH_REFRESH_TOKENS (per run, 6000), BENCH_PROFILE (1: also profile the protected GET).
+(32), BENCH_WRK_THREADS (2), BENCH_REVOKED (1000000; 0 skips that step), BENCH_USERS
+(1000000 users for the admin search; 0 skips it), BENCH_DATABASE (sqlite, or postgres with
+BENCH_POSTGRES_URL, an admin URL), BENCH_WORKERS, BENCH_THREADS, BENCH_REFRESH_TOKENS (per
+run, 6000), BENCH_PROFILE (1: also profile the protected GET), BENCH_WRITE_DOCS (1: put the
+table, the command and the load average into docs/performance.md).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ sys.path.insert(0, str(HERE))
 
 import loadgen  # noqa: E402
 import report  # noqa: E402
+import search  # noqa: E402
 import seed  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
@@ -44,6 +48,14 @@ def knob(name: str, default: int) -> int:
 SECONDS, RUNS = knob("SECONDS", 5), knob("RUNS", 3)
 CONNECTIONS, WRK_THREADS = knob("CONNECTIONS", 32), knob("WRK_THREADS", 2)
 REVOKED, REFRESH_TOKENS = knob("REVOKED", 1_000_000), knob("REFRESH_TOKENS", 6000)
+USERS = knob("USERS", 1_000_000)
+ADMIN = "bench_admin"
+BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+DOCS = ROOT / "docs" / "performance.md"
+DOCS_BEGIN, DOCS_END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
+PROFILE_BEGIN, PROFILE_END = "<!-- profile:begin -->", "<!-- profile:end -->"
+# The 1-minute load average, sampled before every wrk run: the machine's other work.
+LOAD: list[float] = []
 
 
 def gunicorn_shape() -> tuple[int, int]:
@@ -154,17 +166,26 @@ def scenarios(munjigi: dict[str, Any], peer: dict[str, Any]) -> dict[str, dict[s
     }
 
 
-def wrk_once(wrk: str, base: str, spec: dict[str, Any], tokens: Path | None) -> loadgen.Result:
+def wrk_once(
+    wrk: str,
+    base: str,
+    spec: dict[str, Any],
+    tokens: Path | None,
+    *,
+    connections: int = CONNECTIONS,
+) -> loadgen.Result:
+    LOAD.append(os.getloadavg()[0])
     return loadgen.run(
         wrk,
         base + spec["path"],
         seconds=SECONDS,
-        connections=CONNECTIONS,
-        threads=WRK_THREADS,
+        connections=connections,
+        threads=min(WRK_THREADS, connections),
         method=spec.get("method", "GET"),
         headers=spec.get("headers"),
         body=spec.get("body"),
         tokens_file=tokens if spec.get("tokens") else None,
+        paths_file=spec.get("paths"),
     )
 
 
@@ -224,6 +245,8 @@ def main() -> None:
     app = seed.app_for(munjigi_env)
     seed.migrate(app)
     user_id = seed.create_user(app, USER, PASSWORD)
+    seed.create_user(app, ADMIN, PASSWORD)
+    search.make_admin(app, ADMIN)
     token_files = [work / f"refresh-{run}.txt" for run in range(RUNS)]
     spent = sum(seed.write_refresh_tokens(app, USER, REFRESH_TOKENS, f) for f in token_files)
     print(f"seeded {RUNS}×{REFRESH_TOKENS} sessions for refresh in {spent:.1f}s")
@@ -312,6 +335,23 @@ def main() -> None:
                 for scenario, key in (("bare", "bare_after"), ("bearer", "bearer_after")):
                     result = wrk_once(wrk, bases["munjigi"], plan[scenario]["munjigi"], None)
                     results.setdefault(key, {}).setdefault("munjigi", []).append(result)
+
+        if USERS:
+            shared_hash = seed.password_hash(app, PASSWORD)
+            took = search.seed_users(app, USERS, shared_hash)
+            print(f"inserted {USERS:,} users in {took:.1f}s ({search.user_count(app):,} in all)")
+            _, cookies = post_json(
+                bases["munjigi"] + "/members/login", {"username": ADMIN, "password": PASSWORD}
+            )
+            jar = "; ".join(f"{name}={value}" for name, value in cookies.items())
+            paths = search.write_paths(search.search_paths(app), work / "search-paths.txt")
+            # A person in a browser: the anti-bot guard refuses scripted agents on pages.
+            headers = {"Cookie": jar, "User-Agent": BROWSER_UA, "Accept": "text/html"}
+            spec = {"path": "/admin/users", "headers": headers, "paths": paths}
+            for _ in range(RUNS):
+                for key, conns in (("search_1", 1), ("search", CONNECTIONS)):
+                    result = wrk_once(wrk, bases["munjigi"], spec, None, connections=conns)
+                    results.setdefault(key, {}).setdefault("munjigi", []).append(result)
     finally:
         for process in processes.values():
             process.terminate()
@@ -322,20 +362,74 @@ def main() -> None:
                 process.kill()
         drop_database()
 
+    load = f"{min(LOAD):.1f}–{max(LOAD):.1f} (median {statistics.median(LOAD):.1f})"
     text = report.render(
         results,
         hash_seconds=hash_seconds,
         cores=os.cpu_count() or 1,
         revoked=REVOKED,
-        setup=f"{database_url.split('://')[0]}; gunicorn {workers} workers × {threads} threads "
-        f"(gthread); wrk -t{WRK_THREADS} -c{CONNECTIONS}, {RUNS} × {SECONDS}s, medians",
+        users=USERS,
+        connections=CONNECTIONS,
+        setup=f"{database_url.split('://')[0]}; {os.cpu_count()} cores; gunicorn {workers} "
+        f"workers × {threads} threads (gthread); wrk -t{WRK_THREADS} -c{CONNECTIONS}, "
+        f"{RUNS} × {SECONDS}s, medians; 1-minute load average before the runs {load}",
     )
     print(text)
     (work / "results.md").write_text(text)
     (work / "results.json").write_text(json.dumps(report.as_json(results), indent=1))
     print(f"written to {work / 'results.md'}")
+    if os.environ.get("BENCH_WRITE_DOCS", "1") == "1":
+        write_docs(text)
+        print(f"and to {DOCS.relative_to(ROOT)}")
     if os.environ.get("BENCH_PROFILE", "1") == "1":
-        subprocess.run([sys.executable, str(HERE / "profile_protected.py")], check=False)
+        profile = subprocess.run(
+            [sys.executable, str(HERE / "profile_protected.py")],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        print(profile.stdout)
+        if profile.returncode == 0 and os.environ.get("BENCH_WRITE_DOCS", "1") == "1":
+            write_docs_block(PROFILE_BEGIN, PROFILE_END, profile_summary(profile.stdout))
+
+
+def command() -> str:
+    """The command that reproduces this run: the BENCH_ knobs that were set, then make."""
+    knobs = sorted(
+        f"{k}={v}"
+        for k, v in os.environ.items()
+        if k.startswith("BENCH_") and k not in ("BENCH_PEER_DATABASE_URL", "BENCH_PEER_SECRET")
+    )
+    return " ".join([*knobs, "make bench"])
+
+
+def write_docs(table: str) -> None:
+    """Replace the results block of docs/performance.md with this run's."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    write_docs_block(DOCS_BEGIN, DOCS_END, f"Run of {stamp}: `{command()}`\n\n{table}")
+
+
+def profile_summary(stdout: str) -> str:
+    """The per-request times and the breakdown table of profile_protected.py's output."""
+    lines = stdout.splitlines()
+    times = [f"- {line.strip()}" for line in lines if line.lstrip().startswith(("GET ", "→"))]
+    table = [line for line in lines if line.startswith("|")]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    head = f"Profile of {stamp} (load average {load}), without the profiler:"
+    return "\n".join([head, "", *times, "", *table]) + "\n"
+
+
+def write_docs_block(begin: str, end: str, body: str) -> None:
+    """Replace what stands between ``begin`` and ``end`` in docs/performance.md."""
+    block = f"{begin}\n{body}{end}"
+    text = DOCS.read_text(encoding="utf-8")
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    DOCS.write_text(text, encoding="utf-8")
 
 
 def loadgen_port() -> int:

@@ -40,6 +40,14 @@ def create_user(app: Any, username: str, password: str) -> int:
         return int(user.id)
 
 
+def password_hash(app: Any, password: str) -> str:
+    """One argon2id hash with the app's parameters (the bulk users all share it)."""
+    from munjigi.security.gatekeeper import gatekeeper
+
+    with app.app_context():
+        return str(gatekeeper().hasher.hash(password))
+
+
 def write_refresh_tokens(app: Any, username: str, count: int, path: Path) -> float:
     """Open ``count`` sessions for ``username`` and write their refresh tokens, one a line."""
     started = time.perf_counter()

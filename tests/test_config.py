@@ -31,6 +31,7 @@ def production(**overrides: Any) -> Settings:
         "env": "production",
         "secret_key": STRONG_SECRET,
         "database_url": "sqlite://",
+        "public_url": "https://auth.example.com",
     }
     base.update(overrides)
     return Settings(**base)
@@ -192,6 +193,7 @@ def test_strong_production_configuration_has_no_problems() -> None:
         ({"argon2_memory_cost": 19 * 1024 - 1}, "argon2"),
         ({"handoff_secret": "x" * 31}, "MUNJIGI_HANDOFF_SECRET"),
         ({"handoff_secret": ""}, "MUNJIGI_HANDOFF_SECRET"),
+        ({"public_url": None}, "MUNJIGI_PUBLIC_URL is missing"),
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else str(value),
 )

@@ -79,6 +79,22 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
 
+    from munjigi import reports
+
+    app.register_blueprint(reports.bp)
+
+    from munjigi import mfa
+
+    mfa.init_app(app)  # second factors and /reauth: pages, after pages.init_app
+
+    from munjigi import passkeys
+
+    app.register_blueprint(passkeys.bp)  # after pages.init_app: it adds its pages there
+
+    from munjigi import lifecycle
+
+    lifecycle.init_app(app, settings)  # mail, verification, reset, email change: after pages
+
     from munjigi import apidocs
 
     apidocs.init_app(app)

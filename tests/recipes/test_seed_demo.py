@@ -45,3 +45,28 @@ def test_a_demo_recipe_costs_what_the_catalogue_says(runner, client):
     # 청양고추 1490/100 g × 10 = 149; 식용유 7980/1800 ml × 30 = 133  → 2214 ÷ 2 = 1107
     assert [i["cost"] for i in post["ingredients"]] == [1485, 447, 149, 133]
     assert post["price"] == 1107
+
+
+def test_demo_tasters_like_recipes_once_whatever_the_runs(runner):
+    from sqlalchemy import func
+    from sqlalchemy import select
+
+    from munjigi.extensions import db
+    from munjigi.recipes.models import Recipe
+    from munjigi.recipes.models import RecipeLike
+
+    for _ in range(2):
+        assert runner.invoke(args=["munjigi", "seed-demo"]).exit_code == 0
+    counts = dict(
+        db.session.execute(
+            select(Recipe.title, func.count(RecipeLike.id))
+            .join(RecipeLike, RecipeLike.recipe_id == Recipe.id, isouter=True)
+            .group_by(Recipe.title)
+        ).all()
+    )
+    expected = {
+        title: sum(index % (k + 1) == 0 for k in range(1, demo.TASTERS + 1))
+        for index, (title, *_rest) in enumerate(demo.RECIPES)
+    }
+    assert counts == expected
+    assert max(counts.values()) == 3 and min(counts.values()) == 0

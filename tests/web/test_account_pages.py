@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from munjigi.security.models import Role
 from tests.helpers import PASSWORD
-from tests.web.conftest import make_user
 from tests.web.conftest import user_named
 
 NEW_PASSWORD = "a brand new passphrase for kim"
@@ -19,28 +18,32 @@ def test_account_page_shows_my_details_and_this_device(member):
 
 def test_profile_fields_are_saved(member):
     response = member.post(
-        "/account",
-        {"email": "new@example.com", "display_name": "Kim", "nickname": "셰프", "bio": "찌개 전문"},
+        "/account", {"display_name": "Kim", "nickname": "셰프", "bio": "찌개 전문"}
     )
     assert response.status_code == 303 and "notice=profile_saved" in response.headers["Location"]
     user = user_named("kim_chef")
-    assert (user.email, user.display_name, user.nickname, user.bio) == (
-        "new@example.com",
-        "Kim",
-        "셰프",
-        "찌개 전문",
-    )
+    assert (user.display_name, user.nickname, user.bio) == ("Kim", "셰프", "찌개 전문")
     assert "Hello, Kim" in member.client.get("/").text
 
 
+def test_the_profile_form_never_changes_the_email(member):
+    # Only a link mailed to the new address does (tests/lifecycle/test_email_change.py).
+    page = member.client.get("/account").text
+    assert 'name="email"' not in page
+    response = member.post("/account", {"email": "thief@example.com", "nickname": "x"})
+    assert response.status_code == 303
+    user = user_named("kim_chef")
+    assert (user.email, user.email_key, user.nickname) == (
+        "kim_chef@example.com",
+        "kim_chef@example.com",
+        "x",
+    )
+
+
 def test_profile_errors_are_shown_next_to_the_field(member):
-    make_user("lee")
-    taken = member.post("/account", {"email": "LEE@example.com", "nickname": "x"})
-    assert taken.status_code == 422
-    assert "Another account uses this email" in taken.text
-    assert 'value="x"' in taken.text  # what was typed stays in the form
-    too_long = member.post("/account", {"email": "kim_chef@example.com", "bio": "가" * 501})
+    too_long = member.post("/account", {"nickname": "x", "bio": "가" * 501})
     assert too_long.status_code == 422 and 'id="f-bio-error"' in too_long.text
+    assert 'value="x"' in too_long.text  # what was typed stays in the form
 
 
 def test_change_password_ends_every_other_session_but_this_one(app, member, other_browser):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from munjigi.account.schemas import ProfileIn
 from munjigi.auth import services as auth_services
 from munjigi.errors import ValidationError
@@ -21,28 +19,23 @@ from munjigi.security.models import User
 from munjigi.security.sessions import Principal
 
 WRONG_PASSWORD = "That is not your current password."
-EMAIL_TAKEN = "Another account uses this email address."
 MISMATCH = "The two passwords don't match."
 
 
 def update_profile(principal: Principal, form: dict[str, Any]) -> User:
-    """Save email, display name, nickname and introduction (empty text is stored as none).
+    """Save display name, nickname and introduction (empty text is stored as none).
 
-    :raises ValidationError: a field is invalid, or the email belongs to someone else.
+    The email address is not changed here: a new address is confirmed from a link mailed to
+    it (munjigi.lifecycle), or a stolen session could move the account to the thief's inbox.
+
+    :raises ValidationError: a field is invalid.
     """
     problems = ProfileIn().validate(form)
     if problems:
         raise ValidationError(fields=problems)
     data: dict[str, str] = ProfileIn().load(form)
     user = auth_services.get_member(principal.user_id)
-    email = data["email"].strip()
-    email_key = auth_services.canonical(email)
-    if email_key != user.email_key:
-        taken = db.session.scalar(select(User.id).where(User.email_key == email_key))
-        if taken is not None:
-            raise ValidationError(fields={"email": [EMAIL_TAKEN]})
     values = {
-        "email": email,
         "display_name": data["display_name"].strip() or None,
         "nickname": data["nickname"].strip() or None,
         "bio": data["bio"].strip() or None,
@@ -50,7 +43,6 @@ def update_profile(principal: Principal, form: dict[str, Any]) -> User:
     changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
     for name, value in values.items():
         setattr(user, name, value)
-    user.email_key = email_key
     if changed:
         audit.record("profile_updated", user_id=user.id, detail={"fields": changed})
     db.session.commit()

@@ -19,6 +19,7 @@ from munjigi.auth.exceptions import SessionNotFoundError
 from munjigi.errors import AppError
 from munjigi.errors import ValidationError
 from munjigi.security.gatekeeper import gatekeeper
+from munjigi.security.stepup import fresh_auth_required
 
 
 @bp.get("")
@@ -39,6 +40,7 @@ def update_profile() -> Response:
 
 @bp.post("/password")
 @pages.page
+@fresh_auth_required(page=True)
 def change_password() -> Response:
     form = request.form
     try:
@@ -77,6 +79,7 @@ def revoke_other_sessions() -> Response:
 
 @bp.route("/delete", methods=["GET", "POST"])
 @pages.page
+@fresh_auth_required(page=True)
 def delete_account() -> Response:
     if request.method == "GET":
         return pages.render("account/delete.html", errors={})

@@ -16,6 +16,8 @@ from munjigi.admin.exceptions import SelfLockError
 from munjigi.admin.exceptions import UnknownRoleError
 from munjigi.auth import services as auth_services
 from munjigi.extensions import db
+from munjigi.mfa import challenge as mfa_challenge
+from munjigi.mfa import services as mfa_services
 from munjigi.security import audit
 from munjigi.security import sessions
 from munjigi.security.models import AuthSession
@@ -99,6 +101,22 @@ def delete_user(principal: Principal, user_id: int, confirmation: str) -> None:
     if user.role == Role.ADMIN:
         _keep_an_admin(user)
     auth_services.delete_member(principal, user.id)
+
+
+def second_factors(user_id: int) -> list[str]:
+    """The second factors the user has enrolled (for the admin's view)."""
+    return mfa_challenge.enrolled_methods(user_id)
+
+
+def reset_factors(principal: Principal, user_id: int) -> User:
+    """Remove every second factor of a user who lost them (audited as ``mfa_reset``).
+
+    The user logs in with the password alone afterwards and can enrol again.
+    """
+    user = get_user(user_id)
+    mfa_services.reset_factors(user.id, actor_id=principal.user_id)
+    db.session.commit()
+    return user
 
 
 def _keep_an_admin(user: User) -> None:

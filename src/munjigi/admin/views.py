@@ -18,6 +18,7 @@ from munjigi.admin import services
 from munjigi.auth import devices
 from munjigi.errors import AppError
 from munjigi.security.models import Role
+from munjigi.security.stepup import fresh_auth_required
 
 admin_page = pages.page(role=Role.ADMIN)
 
@@ -49,6 +50,7 @@ def user(user_id: int) -> Response:
 
 @bp.post("/users/<int:user_id>/role")
 @admin_page
+@fresh_auth_required(page=True)
 def change_role(user_id: int) -> Response:
     try:
         services.change_role(pages.principal(), user_id, request.form.get("role", ""))
@@ -59,6 +61,7 @@ def change_role(user_id: int) -> Response:
 
 @bp.post("/users/<int:user_id>/lock")
 @admin_page
+@fresh_auth_required(page=True)
 def lock(user_id: int) -> Response:
     try:
         services.set_locked(pages.principal(), user_id, locked=True)
@@ -69,6 +72,7 @@ def lock(user_id: int) -> Response:
 
 @bp.post("/users/<int:user_id>/unlock")
 @admin_page
+@fresh_auth_required(page=True)
 def unlock(user_id: int) -> Response:
     services.set_locked(pages.principal(), user_id, locked=False)
     return pages.see_other(url_for("admin.user", user_id=user_id, notice="unlocked"))
@@ -76,6 +80,7 @@ def unlock(user_id: int) -> Response:
 
 @bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
 @admin_page
+@fresh_auth_required(page=True)
 def delete(user_id: int) -> Response:
     target = services.get_user(user_id)
     if request.method == "GET":
@@ -88,6 +93,14 @@ def delete(user_id: int) -> Response:
     return pages.see_other(url_for("admin.users", notice="deleted"))
 
 
+@bp.post("/users/<int:user_id>/reset-factors")
+@admin_page
+@fresh_auth_required(page=True)
+def reset_factors(user_id: int) -> Response:
+    services.reset_factors(pages.principal(), user_id)
+    return pages.see_other(url_for("admin.user", user_id=user_id, notice="factors_reset"))
+
+
 @bp.get("/audit")
 @admin_page
 def audit() -> str:
@@ -97,6 +110,9 @@ def audit() -> str:
         user=request.args.get("user", "").strip()[:254],
         after=request.args.get("after"),
         before=request.args.get("before"),
+        ip=request.args.get("ip", "").strip()[:45],
+        since=request.args.get("since", "").strip()[:40],
+        until=request.args.get("until", "").strip()[:40],
     )
     found = auditlog.find_events(query)
     return render_template(
@@ -116,6 +132,7 @@ def _user_page(user_id: int, error: AppError | None = None) -> Response:
         status,
         target=target,
         sessions=services.live_sessions(target.id),
+        factors=services.second_factors(target.id),
         describe=devices.describe,
         roles=[str(role) for role in Role],
         error=_english(error) if error else None,
@@ -133,4 +150,7 @@ def _english(error: AppError) -> str:
 
 
 def _notice() -> str | None:
-    return wording.NOTICES.get(request.args.get("notice", ""))
+    key = request.args.get("notice", "")
+    if key == "factors_reset":
+        return "Second factors removed. The user can log in with the password and enrol again."
+    return wording.NOTICES.get(key)

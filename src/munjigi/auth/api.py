@@ -12,9 +12,13 @@ from munjigi.auth import bp
 from munjigi.auth import devices
 from munjigi.auth import schemas
 from munjigi.auth import services
+from munjigi.errors import ValidationError
 from munjigi.extensions import db
+from munjigi.mfa import challenge
+from munjigi.mfa import services as mfa_services
 from munjigi.responses import success
 from munjigi.security import sessions
+from munjigi.security import stepup
 from munjigi.security import tokens
 from munjigi.security import transport
 from munjigi.security.decorators import auth_required
@@ -23,6 +27,7 @@ from munjigi.security.decorators import verify_token
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.models import AuthSession
 from munjigi.security.sessions import IssuedTokens
+from munjigi.security.stepup import fresh_auth_required
 
 BEARER: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"CookieAuth": []}]
 REFRESH_AUTH: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"RefreshCookieAuth": []}]
@@ -33,7 +38,9 @@ REFRESH_AUTH: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"RefreshC
 @bp.output(schemas.SignupOut)
 @bp.doc(summary="Sign up", responses={400: "중복 가입", 422: "Invalid input or weak password"})
 def create_member(body: dict[str, str]) -> dict[str, Any]:
-    user = services.create_user(body["username"], body["password"], body["email"])
+    user = services.create_user(
+        body["username"], body["password"], body["email"], send_verification=True
+    )
     return success("회원가입 성공", user_id=user.id)
 
 
@@ -53,8 +60,48 @@ def validate_username(body: dict[str, str]) -> dict[str, Any]:
 @bp.doc(summary="Log in: tokens in the body and in cookies", responses={400: "Login failed"})
 def login(body: dict[str, str]) -> dict[str, Any]:
     user, issued = services.login(body["username"], body["password"])
+    if isinstance(issued, challenge.Pending):
+        return success(
+            "추가 인증 필요",
+            mfa_required=True,
+            challenge=issued.token,
+            methods=issued.methods,
+            challenge_expires_at=issued.expires_at,
+        )
     _set_cookies_on_response(issued)
     return success("로그인 성공", user_id=user.id, username=user.username, **_token_fields(issued))
+
+
+@bp.post("/members/login/mfa")
+@bp.input(schemas.MfaLoginIn, arg_name="body")
+@bp.output(schemas.LoginOut)
+@bp.doc(
+    summary="Second login step: the challenge and a TOTP or recovery code",
+    responses={
+        400: "mfa_code_invalid (counted; the challenge may be retried)",
+        401: "mfa_challenge_invalid: expired, spent, tampered or too many wrong codes",
+    },
+)
+def login_mfa(body: dict[str, str]) -> dict[str, Any]:
+    user, issued = mfa_services.login_with_code(body["challenge"], body["code"])
+    _set_cookies_on_response(issued)
+    return success("로그인 성공", user_id=user.id, username=user.username, **_token_fields(issued))
+
+
+@bp.post("/members/reauth")
+@bp.input(schemas.ReauthIn, arg_name="body")
+@bp.output(schemas.ReauthOut)
+@bp.doc(
+    summary="Re-authenticate this session for step-up (password or TOTP code)",
+    security=BEARER,
+    responses={400: "reauth_failed", 422: "Neither password nor code"},
+)
+@auth_required
+def reauthenticate(body: dict[str, str]) -> dict[str, Any]:
+    if not body["password"] and not body["code"]:
+        raise ValidationError(fields={"password": ["비밀번호 또는 인증 코드를 입력하세요."]})
+    mfa_services.reauthenticate(current_principal(), password=body["password"], code=body["code"])
+    return success("재인증 성공", fresh_until=gatekeeper().now() + stepup.window())
 
 
 @bp.route("/members/tokens", methods=["GET", "POST"])
@@ -107,10 +154,12 @@ def get_me() -> dict[str, Any]:
     responses={
         400: "마지막 관리자는 삭제할 수 없음",
         403: "삭제 권한이 없음",
+        401: "reauth_required: authenticate again (POST /members/reauth)",
         404: "존재하지 않는 회원",
     },
 )
 @auth_required
+@fresh_auth_required()
 def delete_member(user_id: int) -> dict[str, Any]:
     principal = current_principal()
     services.delete_member(principal, user_id)

@@ -71,6 +71,30 @@ class TokensOut(Envelope):
 class LoginOut(TokensOut):
     user_id = Integer()
     username = String()
+    # Second factor enrolled (docs/security.md "Second factors and step-up"): no tokens yet,
+    # but a challenge for POST /members/login/mfa and the methods that can answer it.
+    mfa_required = Boolean()
+    challenge = String()
+    methods = List(String())
+    challenge_expires_at = DateTime()
+
+
+class MfaLoginIn(In):
+    challenge = String(required=True, validate=Length(1, 128))
+    code = String(
+        required=True, validate=Length(1, 32), metadata={"example": "123456 or abcde-fghjk"}
+    )
+
+
+class ReauthIn(In):
+    """Either the password or a TOTP code (not both needed)."""
+
+    password = String(load_default="", validate=Length(0, 1024))
+    code = String(load_default="", validate=Length(0, 32))
+
+
+class ReauthOut(Envelope):
+    fresh_until = DateTime()
 
 
 class DeletedOut(Envelope):

@@ -18,9 +18,12 @@ from munjigi.auth.exceptions import SessionNotFoundError
 from munjigi.auth.schemas import USERNAME_PATTERN
 from munjigi.errors import ValidationError
 from munjigi.extensions import db
+from munjigi.lifecycle import verification
+from munjigi.mfa import challenge
 from munjigi.security import audit
 from munjigi.security import bruteforce
 from munjigi.security import sessions
+from munjigi.security import stepup
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.models import AuthSession
 from munjigi.security.models import Role
@@ -64,6 +67,7 @@ def create_user(
     role: Role = Role.MEMBER,
     *,
     terms_accepted_at: datetime | None = None,
+    send_verification: bool = False,
 ) -> User:
     """Create a user after the password policy; a taken username or email is refused.
 
@@ -100,6 +104,8 @@ def create_user(
         db.session.rollback()
         raise DuplicateMemberError() from None
     audit.record("signup", user_id=user.id, detail={"role": str(role)})
+    if send_verification:  # sign-up by the person: mail the verify link after the commit
+        verification.send_verification(user)
     db.session.commit()
     return user
 
@@ -125,11 +131,13 @@ def identity_problems(username: str, email: str) -> dict[str, list[str]]:
     return found
 
 
-def login(username: str, password: str) -> tuple[User, IssuedTokens]:
-    """Check the credentials and open a session.
+def login(username: str, password: str) -> tuple[User, IssuedTokens | challenge.Pending]:
+    """Check the credentials and open a session, or, for a user with a second factor,
+    return the pending challenge of the second step instead (mfa/challenge.py).
 
     Unknown user, wrong password and locked account give the same error after the same
-    work (one argon2 verification), so the answer reveals nothing.
+    work (one argon2 verification), so the answer reveals nothing. A right password of an
+    MFA account does not count as a brute-force success: only the second factor does.
 
     :raises LoginFailedError: for any of the three.
     """
@@ -153,7 +161,15 @@ def login(username: str, password: str) -> tuple[User, IssuedTokens]:
         raise LoginFailedError()
     if new_hash is not None:
         user.password_hash = new_hash  # parameters changed or legacy bcrypt: upgrade now
+    # MUNJIGI_EMAIL_VERIFICATION_REQUIRED (lifecycle): before a session or a second step.
+    verification.require_verified(user)
+    methods = challenge.enrolled_methods(user.id)
+    if methods:
+        pending = challenge.issue(user, methods)
+        db.session.commit()
+        return user, pending
     issued = sessions.open_session(user, ip=audit.client_ip(), user_agent=audit.user_agent())
+    stepup.mark_authenticated(issued.session_id)  # step-up: a login is a fresh authentication
     audit.record(
         "login", user_id=user.id, session_id=issued.session_id, detail={"rehashed": bool(new_hash)}
     )

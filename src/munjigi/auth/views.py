@@ -23,6 +23,8 @@ from munjigi.auth.exceptions import DuplicateMemberError
 from munjigi.auth.exceptions import LoginFailedError
 from munjigi.errors import AppError
 from munjigi.errors import ValidationError
+from munjigi.mfa import challenge
+from munjigi.mfa import views as mfa_views
 from munjigi.security import sessions
 from munjigi.security import tokens
 from munjigi.security import transport
@@ -55,6 +57,8 @@ def login_page() -> Response | str:
         _, issued = services.login(login, password)
     except LoginFailedError:
         return _login_form(target, {"form": [LOGIN_FAILED]}, login, HTTPStatus.BAD_REQUEST)
+    if isinstance(issued, challenge.Pending):  # second factor enrolled: ask for it next
+        return mfa_views.second_step_page(issued.token, target, methods=issued.methods)
     return _with_cookies(pages.see_other(target), issued)
 
 
@@ -72,7 +76,11 @@ def signup_page() -> Response | str:
         return _signup_form(values, errors, HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
         services.create_user(
-            values["username"], password, values["email"], terms_accepted_at=gatekeeper().now()
+            values["username"],
+            password,
+            values["email"],
+            terms_accepted_at=gatekeeper().now(),
+            send_verification=True,
         )
     except DuplicateMemberError:
         return _signup_form(values, {"username": [TAKEN]}, HTTPStatus.BAD_REQUEST)

@@ -17,9 +17,16 @@ from munjigi.auth import devices
 from munjigi.auth import handoff
 from munjigi.dashboard import bp
 from munjigi.dashboard import services
+from munjigi.db import utcnow
+from munjigi.recipes import pricing
+from munjigi.reports import audit_links
+from munjigi.reports import charts
+from munjigi.reports import queries
+from munjigi.reports import services as reports
 from munjigi.security import transport
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.handoff import HandoffError
+from munjigi.security.models import Role
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -34,7 +41,31 @@ def index() -> Response | str:
 @pages.page
 def _home() -> str:
     overview = services.overview(pages.principal())
-    return render_template("dashboard/index.html", overview=overview, describe=devices.describe)
+    recipe = request.args.get("recipe", "")
+    kitchen = reports.kitchen(
+        pages.principal().user_id, int(recipe) if recipe.isdigit() and len(recipe) < 10 else None
+    )
+    return render_template(
+        "dashboard/index.html",
+        overview=overview,
+        describe=devices.describe,
+        kitchen=kitchen,
+        charts=charts,
+        won=pricing.won,
+    )
+
+
+@bp.get("/admin/security")
+@pages.page(role=Role.ADMIN)
+def security() -> str:
+    report = reports.security(request.args.get("range"), utcnow())
+    return render_template(
+        "dashboard/security.html",
+        report=report,
+        charts=charts,
+        links=audit_links.AuditLinks(report.period),
+        labels=queries.LABELS,
+    )
 
 
 def _accept_handoff() -> Response:

@@ -14,6 +14,7 @@ from munjigi.responses import success
 from munjigi.security.decorators import auth_required
 from munjigi.security.decorators import current_principal
 from munjigi.security.models import Role
+from munjigi.security.stepup import fresh_auth_required
 
 ADMIN: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"CookieAuth": []}]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,11 +41,16 @@ def list_audit_events(query: dict[str, Any]) -> dict[str, Any]:
 
 @bp.post("/api/admin/users/<int:user_id>/unlock-login")
 @admin_only
+@fresh_auth_required()
 @bp.output(schemas.UnlockOut)
 @bp.doc(
     summary="Lift every brute-force lock and delay on an account",
     security=ADMIN,
-    responses={401: "Not logged in", 403: "Not an admin", 404: "No such user"},
+    responses={
+        401: "Not logged in, or reauth_required (POST /members/reauth)",
+        403: "Not an admin",
+        404: "No such user",
+    },
 )
 def unlock_login(user_id: int) -> dict[str, Any]:
     cleared = services.unlock_login(current_principal(), user_id)

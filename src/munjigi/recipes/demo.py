@@ -18,9 +18,13 @@ from munjigi.extensions import db
 from munjigi.recipes import services
 from munjigi.recipes.models import Ingredient
 from munjigi.recipes.models import Recipe
+from munjigi.recipes.models import RecipeLike
 
 DEMO_USERNAME = "hankki_demo"
 DEMO_EMAIL = "hankki_demo@example.com"
+# Members who like demo recipes (taster k likes every (k+1)-th recipe): 1 to 3 likes each.
+TASTERS = 3
+TASTER_PREFIX = "hankki_taster_"
 
 # name, price (won), unit (the quantity that price buys), unit label
 CATALOGUE: list[tuple[str, int, str, str]] = [
@@ -174,8 +178,32 @@ def seed(password: str | None = None) -> SeedReport:
     added = _ensure_catalogue()
     user_id, created_password = _ensure_member(password)
     recipes_added = _ensure_recipes(user_id)
+    _ensure_likes(user_id)
     total = len(services.catalogue())
     return SeedReport(added, total, recipes_added, DEMO_USERNAME, user_id, created_password)
+
+
+def _ensure_likes(owner_id: int) -> None:
+    """A few demo tasters like some recipes, so "most liked" has something to rank.
+
+    Their passwords are random and never shown: nobody signs in as a taster.
+    """
+    rows = db.session.execute(select(Recipe.title, Recipe.id).where(Recipe.user_id == owner_id))
+    recipes = {title: recipe_id for title, recipe_id in rows}
+    for number in range(1, TASTERS + 1):
+        username = f"{TASTER_PREFIX}{number}"
+        taster = members.find_by_login(username)
+        if taster is None:
+            email = f"{username}@example.com"
+            taster = members.create_user(username, secrets.token_urlsafe(24), email)
+        liked = set(
+            db.session.scalars(select(RecipeLike.recipe_id).where(RecipeLike.user_id == taster.id))
+        )
+        for index, (title, *_rest) in enumerate(RECIPES):
+            recipe_id = recipes.get(title)
+            if recipe_id is not None and index % (number + 1) == 0 and recipe_id not in liked:
+                db.session.add(RecipeLike(user_id=taster.id, recipe_id=recipe_id))
+    db.session.commit()
 
 
 def _ensure_catalogue() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from blinker import Namespace
 from flask import has_request_context
 from flask import request
 
@@ -14,6 +15,9 @@ from munjigi.security import audit_chain
 from munjigi.security.models import AuditEvent
 
 log = logging.getLogger("munjigi.audit")
+# Sent with each new event (before its commit); listeners such as mail notifications must
+# not raise and must defer side effects to the commit (munjigi.lifecycle.notify).
+recorded = Namespace().signal("munjigi.audit.recorded")
 
 
 def client_ip() -> str | None:
@@ -55,4 +59,5 @@ def record(
     # Inserted at commit, after the chain's head lock (see audit_chain.defer).
     audit_chain.defer(db.session(), entry)
     log.info("audit %s %s", event, outcome, extra={"user_id": user_id, "reason": reason})
+    recorded.send(entry)
     return entry

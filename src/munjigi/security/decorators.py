@@ -34,6 +34,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Roles are ordered: an admin may do everything a member may.
 _RANK = {Role.MEMBER: 0, Role.ADMIN: 1}
+# The request's verified tokens (``verified_claims``), in the WSGI environ.
+_VERIFIED = "munjigi.verified_tokens"
 
 
 def verify_token(token_type: str = tokens.ACCESS) -> tuple[dict[str, Any], transport.Transport]:
@@ -49,18 +51,38 @@ def verify_token(token_type: str = tokens.ACCESS) -> tuple[dict[str, Any], trans
     if found is None:
         raise TokenMissingError()
     token, how = found
-    kid = tokens.key_id(token)
-    claims = tokens.decode(
-        token,
-        gk.keys.verification_keys(db.session, kid),
-        gk.policy,
-        expected_type=token_type,
-        now=int(gk.clock()),
-    )
+    claims = verified_claims(token, token_type)
     if how == "cookie" and gk.settings.csrf_protect:
         if token_type == tokens.REFRESH or request.method in csrf.UNSAFE_METHODS:
             _check_csrf(claims)
     return claims, how
+
+
+def verified_claims(token: str, token_type: str) -> dict[str, Any]:
+    """The claims of ``token`` after the signature and claim checks, verified once per request.
+
+    The rate limiter's per-user key (``ratelimit.user_key``) runs first and needs the same
+    verified ``sub``; the answer is kept in the WSGI environ (per request, never across
+    requests) under the exact token text and type, so the view's check reuses it instead
+    of verifying the Ed25519 signature a second time. Failures are not kept: a bad token is
+    verified again by whoever asks and raises its own error (401 invalid, expired, …).
+
+    :raises AuthenticationError: (401) invalid, expired or wrong-type token.
+    """
+    cache: dict[tuple[str, str], dict[str, Any]] = request.environ.setdefault(_VERIFIED, {})
+    claims = cache.get((token_type, token))
+    if claims is None:
+        gk = gatekeeper()
+        parsed = tokens.parse(token)
+        claims = tokens.decode(
+            parsed,
+            gk.keys.verification_keys(db.session, parsed.kid),
+            gk.policy,
+            expected_type=token_type,
+            now=int(gk.clock()),
+        )
+        cache[(token_type, token)] = claims
+    return claims
 
 
 def _check_csrf(claims: dict[str, Any]) -> None:

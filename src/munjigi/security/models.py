@@ -70,6 +70,8 @@ class User(Base):
     nickname: Mapped[str | None] = mapped_column(String(32), default=None)
     bio: Mapped[str | None] = mapped_column(String(500), default=None)
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the current address was proven by a mailed link (lifecycle, migration 0005).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -97,6 +99,9 @@ class AuthSession(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     ip: Mapped[str | None] = mapped_column(String(45), default=None)
     user_agent: Mapped[str | None] = mapped_column(String(512), default=None)
+    # When this session last proved who it is (login, re-authentication): step-up reads it
+    # (security/stepup.py, migration 0006). NULL counts as stale.
+    auth_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     user: Mapped[User] = relationship(back_populates="sessions")
     refresh_tokens: Mapped[list[RefreshToken]] = relationship(

@@ -33,6 +33,7 @@ from flask_limiter import Limit
 from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
 from flask_limiter import RequestLimit
+from flask_limiter._limits import RuntimeLimit
 from prometheus_client import Counter
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -42,6 +43,7 @@ from munjigi.config import RATELIMIT_USER_CLASSES
 from munjigi.config import Settings
 from munjigi.extensions import db
 from munjigi.security import audit
+from munjigi.security import decorators
 from munjigi.security import ratelimit_storage
 from munjigi.security import tokens
 from munjigi.security import transport
@@ -144,17 +146,9 @@ def user_key() -> str:
     token_type = tokens.REFRESH if request_class() == "refresh" else tokens.ACCESS
     presented = transport.read_token(request, token_type)
     if presented and presented[0]:
-        from munjigi.security.gatekeeper import gatekeeper
-
-        gk = gatekeeper()
         try:
-            claims = tokens.decode(
-                presented[0],
-                gk.keys.verification_keys(db.session, tokens.key_id(presented[0])),
-                gk.policy,
-                expected_type=token_type,
-                now=int(gk.clock()),
-            )
+            # Verified once per request: the view's own check reuses this verification.
+            claims = decorators.verified_claims(presented[0], token_type)
             found = f"user:{claims['sub']}"
         except Exception:  # noqa: BLE001 - any bad token is simply "no user" here
             found = ""
@@ -181,7 +175,7 @@ def storage_uri(settings: Settings) -> tuple[str, dict[str, Any]]:
     """The ``limits`` storage URI and options for ``MUNJIGI_RATELIMIT_STORAGE``."""
     choice = settings.ratelimit_storage
     if choice == "memory":
-        return "memory://", {}
+        return f"{ratelimit_storage.MEMORY_SCHEME}://", {}
     if choice == "database":
         return f"{ratelimit_storage.SCHEME}://", {"engine": db.engine}
     if choice == "redis":
@@ -196,14 +190,31 @@ def storage_uri(settings: Settings) -> tuple[str, dict[str, Any]]:
 
 
 class _Limiter(Limiter):
-    """Flask-Limiter that logs and counts each switch to (and from) the in-memory fallback."""
+    """Flask-Limiter with a lean per-request check, logging each switch to the memory fallback.
+
+    Flask-Limiter's generic check resolves the limits of every request from scratch: view
+    and blueprint lookups, exemption scopes (twice), the limit strings parsed into fresh
+    ``RuntimeLimit`` objects, ordered-set bookkeeping, a ``RequestLimit`` (and its storage
+    key) for every limit hit. That was a third of a bare request in the profile
+    (docs/performance.md). Our limits depend only on the request's class, so ``_lean_check``
+    resolves them once per class and app and does per request only what a limit needs: the
+    key, the scope and one ``hit`` per limit, with exactly the storage keys the generic path
+    uses. Anything the lean path does not model (a ``@limiter.limit`` decorator, exemptions,
+    application or meta limits, request filters, a storage that failed) goes to the generic
+    path, which also owns the fall back to memory and the recovery.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._resolved: dict[str, list[RuntimeLimit]] = {}
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
         was_dead = self._storage_dead
         try:
-            super()._check_request_limit(callable_name, in_middleware)
+            if not self._lean_check():
+                super()._check_request_limit(callable_name, in_middleware)
         finally:
             if self._storage_dead and not was_dead:
                 STORAGE_FAILURES.inc()
@@ -213,6 +224,57 @@ class _Limiter(Limiter):
                 )
             elif was_dead and not self._storage_dead:
                 log.warning("rate-limit storage answers again; shared limits restored")
+
+    def _lean_check(self) -> bool:
+        """Check the request's class limits; False when the generic path must decide."""
+        if not self._lean_applies():
+            return False
+        cls = request_class()
+        if cls == EXEMPT:
+            return True
+        resolved = self._resolved.get(cls)
+        if resolved is None:
+            # The providers read the current request's class: resolved once per class.
+            resolved = sorted(self.limit_manager.default_limits, key=lambda lim: lim.limit)
+            self._resolved[cls] = resolved
+        try:
+            for lim in resolved:
+                if lim.is_exempt:
+                    continue
+                key = lim.key_func()
+                scope = lim.scope_for("", None)  # shared: the scope alone, no endpoint
+                if not key or not scope:
+                    continue
+                args = [self._key_prefix, key, scope] if self._key_prefix else [key, scope]
+                if not self.limiter.hit(lim.limit, *args, cost=lim.deduction_amount):
+                    breached = RequestLimit(self, lim.limit, args, True, lim.shared)
+                    self.context.view_rate_limit = breached
+                    self.context.view_rate_limits = [breached]
+                    log.info("ratelimit %s (%s) exceeded: %s", lim.limit, key, scope)
+                    raise RateLimitExceeded(lim)
+        except RateLimitExceeded:
+            raise
+        except Exception:  # noqa: BLE001 - the storage failed: the generic path falls back
+            return False
+        return True
+
+    def _lean_applies(self) -> bool:
+        """Whether this limiter holds nothing but our two shared default layers, alive."""
+        manager = self.limit_manager
+        return bool(
+            self.enabled
+            and self.initialized
+            and not self._storage_dead
+            and not self._request_filters
+            and not self._marked_for_limiting
+            and not self._meta_limits
+            and not manager._application_limits  # private: see the class docstring
+            and not manager._decorated_limits
+            and not manager._blueprint_limits
+            and not manager._route_exemptions
+            and not manager._blueprint_exemptions
+            and not manager._endpoint_hints
+        )
 
 
 def init_app(app: Flask, settings: Settings) -> Limiter:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 from typing import cast
 
+from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import or_
@@ -148,7 +149,11 @@ def check_access(claims: dict[str, Any], transport: str) -> Principal:
     :raises SessionRevokedError: logged out, revoked, expired, locked or deleted.
     """
     now = gatekeeper().now()
-    row = db.session.execute(_SESSION_STATE, {"sid": claims["sid"]}).first()
+    # Core on the session's own connection (same transaction, same pool checkout): the ORM
+    # path would add its compile-cache lookup and row loading to every request for a
+    # column-only select (~29 % of a protected request in the profile).
+    connection = db.session.connection()
+    row = connection.execute(_SESSION_STATE, {"sid": claims["sid"]}).first()
     if (
         row is None
         or row.revoked_at is not None
@@ -158,7 +163,7 @@ def check_access(claims: dict[str, Any], transport: str) -> Principal:
     ):
         raise SessionRevokedError()
     if now - row.last_used_at >= LAST_USED_RESOLUTION:
-        db.session.execute(_TOUCH, {"sid": claims["sid"], "now": now})
+        connection.execute(_TOUCH, {"sid": claims["sid"], "now": now})
         db.session.commit()
     return Principal(row.user_id, claims["sid"], Role(row.role), claims, transport)
 
@@ -292,22 +297,26 @@ def _revoke_row(session: AuthSession, reason: str, now: datetime) -> None:
     session.revoked_reason = reason
 
 
+# Plain Core statements on the tables (no ORM entities): one primary-key read joined with
+# the user by primary key, and the throttled last_used_at write.
+_sessions_table = cast(Table, AuthSession.__table__)
+_users_table = cast(Table, User.__table__)
 _SESSION_STATE = (
     select(
-        AuthSession.revoked_at,
-        AuthSession.expires_at,
-        AuthSession.last_used_at,
-        AuthSession.user_id,
-        User.role,
-        User.status,
+        _sessions_table.c.revoked_at,
+        _sessions_table.c.expires_at,
+        _sessions_table.c.last_used_at,
+        _sessions_table.c.user_id,
+        _users_table.c.role,
+        _users_table.c.status,
     )
-    .join(User, User.id == AuthSession.user_id)
-    .where(AuthSession.id == bindparam("sid"))
+    .select_from(_sessions_table.join(_users_table, _users_table.c.id == _sessions_table.c.user_id))
+    .where(_sessions_table.c.id == bindparam("sid"))
 )
 
 _TOUCH = (
-    update(AuthSession)
-    .where(AuthSession.id == bindparam("sid"))
+    update(_sessions_table)
+    .where(_sessions_table.c.id == bindparam("sid"))
     .values(last_used_at=bindparam("now"))
 )
 

@@ -21,9 +21,20 @@ branch_labels = None
 depends_on = None
 
 
+# The security dashboard counts events by name, and failed or blocked events by IP and by
+# account, over a period: each query is a range scan of one of these (munjigi/reports/queries.py).
+INDEXES = (
+    ('ix_audit_events_event_at', ['event', 'at']),
+    ('ix_audit_events_outcome_at_ip', ['outcome', 'at', 'ip']),
+    ('ix_audit_events_outcome_at_user_id', ['outcome', 'at', 'user_id']),
+)
+
+
 def upgrade():
-    pass
+    for name, columns in INDEXES:
+        op.create_index(name, 'audit_events', columns, unique=False)
 
 
 def downgrade():
-    pass
+    for name, _ in reversed(INDEXES):
+        op.drop_index(name, table_name='audit_events')

@@ -1,0 +1,10 @@
+"""Reports: our SVG charts, the dashboards' aggregates, the PDF and CSV downloads (/reports)."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+
+bp = APIBlueprint("reports", __name__, url_prefix="/reports", tag="reports")
+
+from munjigi.reports import models  # noqa: E402,F401  (indexes on the metadata)
+from munjigi.reports import views  # noqa: E402,F401  (routes register themselves on bp)

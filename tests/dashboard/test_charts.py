@@ -1,0 +1,106 @@
+"""The SVG chart module on its own: scales, labels, units, escaping, and nothing CSP forbids."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from munjigi.reports import charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def chart(values, categories=None, unit="원"):
+    categories = categories or tuple(f"레시피 {i}" for i in range(len(values)))
+    return charts.Chart(
+        title="Cost per meal",
+        categories=tuple(categories),
+        series=(charts.Series("Cost", tuple(values)),),
+        unit=unit,
+        value_axis="Cost of one meal (원)",
+        category_axis="Recipe",
+    )
+
+
+@pytest.mark.parametrize(
+    ("maximum", "expected_top"), [(0, 1), (1, 1), (7, 8), (4362, 5000), (12, 15), (99_999, 100_000)]
+)
+def test_nice_ticks_start_at_zero_and_pass_the_maximum_in_round_steps(maximum, expected_top):
+    ticks = charts.nice_ticks(maximum)
+    assert ticks[0] == 0
+    assert ticks[-1] == expected_top
+    steps = {round(b - a, 6) for a, b in zip(ticks, ticks[1:], strict=False)}
+    assert len(steps) == 1
+
+
+def test_hbar_draws_one_bar_per_value_proportional_to_it_with_labels_and_units():
+    svg = str(charts.hbar(chart((1000.0, 2500.0, 4362.0))))
+    root = ET.fromstring(svg)
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == charts.PALETTE[0]]
+    widths = [float(b.get("width")) for b in bars]
+    assert len(widths) == 3
+    assert widths[1] / widths[0] == pytest.approx(2.5, rel=0.01)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "4,362원" in texts and "레시피 2" in texts
+    assert "Cost of one meal (원)" in texts and "Recipe" in texts  # both axes are named
+
+
+def test_lines_chart_names_every_series_with_its_total_in_the_legend():
+    data = charts.Chart(
+        title="Sign-ins",
+        categories=("11-21", "11-22", "11-23"),
+        series=(
+            charts.Series("Logins", (1, 2, 3)),
+            charts.Series("Failed logins", (0, 5, 1), charts.PALETTE[3]),
+        ),
+        unit="",
+        value_axis="Events (count)",
+        category_axis="Day (UTC)",
+    )
+    root = ET.fromstring(str(charts.lines(data)))
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Logins: 6" in texts and "Failed logins: 6" in texts
+    assert "Events (count)" in texts and "Day (UTC)" in texts
+    assert len(list(root.iter(f"{SVG}path"))) == 2
+
+
+def test_stacked_shares_add_up_to_the_whole_bar():
+    data = charts.Chart(
+        title="김치찌개",
+        categories=("김치찌개",),
+        series=tuple(
+            charts.Series(n, (v,), c)
+            for (n, v), c in zip(
+                (("돼지고기", 5000), ("김치", 900), ("두부", 1000)), charts.PALETTE, strict=False
+            )
+        ),
+        unit="원",
+        value_axis="Whole recipe",
+        category_axis="Ingredient",
+    )
+    root = ET.fromstring(str(charts.stacked(data)))
+    segments = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "34.0"]
+    assert sum(float(r.get("width")) for r in segments) == pytest.approx(charts.WIDTH - 32, abs=0.5)
+    assert "5,000원 (72%)" in [t.text for t in root.iter(f"{SVG}text")]
+
+
+def test_labels_are_escaped_and_the_svg_has_no_style_or_script():
+    svg = str(charts.hbar(chart((1.0,), categories=('<script>alert(1)</script>"',))))
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert not re.search(r"\sstyle=|<style|<script|on\w+=", svg)
+    ET.fromstring(svg)  # still well-formed XML
+
+
+def test_an_empty_chart_says_so_instead_of_drawing_nothing():
+    svg = str(charts.hbar(chart(())))
+    assert "No data yet" in svg
+    assert chart(()).empty and chart((0.0,)).empty and not chart((1.0,)).empty
+
+
+def test_other_collects_the_smallest_slices():
+    items = [("a", 5.0), ("b", 4.0), ("c", 3.0), ("d", 2.0), ("e", 1.0)]
+    assert charts.top_with_other(items, 2, "Other") == [("a", 5.0), ("b", 4.0), ("Other", 6.0)]
+    assert charts.top_with_other(items[:3], 2, "Other") == items[:3]
