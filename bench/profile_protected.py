@@ -69,6 +69,7 @@ def main(requests: int = 3000) -> None:
     os.environ.update(
         {
             "MUNJIGI_ENV": "production",
+            "MUNJIGI_PUBLIC_URL": "https://bench.munjigi.test",
             "MUNJIGI_SECRET_KEY": secrets.token_urlsafe(48),
             "MUNJIGI_DATABASE_URL": f"sqlite:///{work / 'profile.sqlite'}",
             "MUNJIGI_INSTANCE_PATH": str(work),

@@ -50,6 +50,8 @@ CONNECTIONS, WRK_THREADS = knob("CONNECTIONS", 32), knob("WRK_THREADS", 2)
 REVOKED, REFRESH_TOKENS = knob("REVOKED", 1_000_000), knob("REFRESH_TOKENS", 6000)
 USERS = knob("USERS", 1_000_000)
 ADMIN = "bench_admin"
+# Production refuses to start without its public address (links in mail, passkeys' RP id).
+PUBLIC_URL = "https://bench.munjigi.test"
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 DOCS = ROOT / "docs" / "performance.md"
 DOCS_BEGIN, DOCS_END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
@@ -236,6 +238,7 @@ def main() -> None:
     munjigi_env = {
         **env,
         "MUNJIGI_ENV": "production",
+        "MUNJIGI_PUBLIC_URL": PUBLIC_URL,
         "MUNJIGI_SECRET_KEY": secret,
         "MUNJIGI_DATABASE_URL": database_url,
         "MUNJIGI_INSTANCE_PATH": str(work),

@@ -47,6 +47,17 @@ def test_events_are_chained_in_commit_order(app, client, runner):
     assert f"{len(rows)} rows verified" in result.output
 
 
+def test_a_missing_head_row_is_rebuilt_from_the_chain(app, runner):
+    record(2)
+    with db.engine.begin() as connection:  # e.g. restored from a dump without it
+        connection.execute(text("DELETE FROM audit_chain"))
+    record(1)
+    head = db.session.execute(text("SELECT seq, head_hash FROM audit_chain")).one()
+    last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (head.seq, head.head_hash) == (3, last.hash)
+    assert verify(runner).exit_code == 0
+
+
 def test_an_edited_row_is_named_by_verify(app, runner):
     record(4)
     target = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()[2]

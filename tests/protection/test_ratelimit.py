@@ -132,6 +132,16 @@ def test_every_endpoint_has_a_class(app):
         ("ops.healthz", "GET"): ratelimit.EXEMPT,
         ("ops.readyz", "GET"): ratelimit.EXEMPT,
         ("ops.prometheus_metrics", "GET"): ratelimit.EXEMPT,
+        # Second factors, re-authentication and passkeys prove identity: the login budget.
+        ("auth.login_mfa", "POST"): "login",
+        ("auth.reauthenticate", "POST"): "login",
+        ("mfa.second_step", "POST"): "login",
+        ("mfa.reauth", "POST"): "login",
+        ("mfa.reauth", "GET"): "page",
+        ("passkeys.login_with_passkey", "POST"): "login",
+        ("passkeys.second_factor", "POST"): "login",
+        ("passkeys.reauth_with_passkey", "POST"): "login",
+        ("passkeys.login_options", "POST"): "lookup",
     }
     for (endpoint, method), wanted in expected.items():
         assert ratelimit.classify(app, endpoint, method) == wanted, endpoint

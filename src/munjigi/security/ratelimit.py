@@ -66,6 +66,16 @@ ENDPOINT_CLASSES = {
     "auth.validate_username": "lookup",
     "protection.get_challenge": "lookup",
     "protection.password_strength": "lookup",
+    # Every other way to prove who you are is budgeted like the password login.
+    "auth.login_mfa": "login",
+    "auth.reauthenticate": "login",
+    "mfa.second_step": "login",
+    "passkeys.login_with_passkey": "login",
+    "passkeys.second_factor": "login",
+    "passkeys.reauth_with_passkey": "login",
+    "passkeys.login_options": "lookup",
+    "passkeys.second_factor_options": "lookup",
+    "passkeys.reauth_options": "lookup",
     "ops.healthz": EXEMPT,
     "ops.readyz": EXEMPT,
     "ops.prometheus_metrics": EXEMPT,
@@ -75,6 +85,7 @@ ENDPOINT_CLASSES = {
 FORM_CLASSES = {
     "auth.login_page": "login",
     "auth.signup_page": "signup",
+    "mfa.reauth": "login",
     "dashboard.index": "login",  # POST / is the signed login hand-off (SPEC §5)
 }
 SAFE_METHODS = frozenset({"GET", "HEAD"})
