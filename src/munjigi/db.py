@@ -16,6 +16,16 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 # Alembic needs stable constraint names to alter them later, on every backend.
+# Ids are 32-bit integers on every backend: a larger one names no row, and must not reach a
+# driver (PostgreSQL refuses it with an error, not an empty result).
+MAX_ID = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (check before looking one up by id)."""
+    return 1 <= value <= MAX_ID
+
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -16,6 +16,7 @@ from munjigi.auth.exceptions import LoginFailedError
 from munjigi.auth.exceptions import MemberNotFoundError
 from munjigi.auth.exceptions import SessionNotFoundError
 from munjigi.auth.schemas import USERNAME_PATTERN
+from munjigi.db import is_row_id
 from munjigi.errors import ValidationError
 from munjigi.extensions import db
 from munjigi.lifecycle import verification
@@ -190,7 +191,7 @@ def get_member(user_id: int) -> User:
 
     :raises MemberNotFoundError: no such user.
     """
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if is_row_id(user_id) else None
     if user is None:
         raise MemberNotFoundError()
     return user

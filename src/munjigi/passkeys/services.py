@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from munjigi.db import is_row_id
 from munjigi.extensions import db
 from munjigi.passkeys import ceremony
 from munjigi.passkeys import challenges
@@ -90,7 +91,7 @@ def get_owned(user_id: int, passkey_id: int) -> Passkey:
 
     :raises PasskeyNotFoundError: no such passkey, or someone else's (same answer).
     """
-    found = db.session.get(Passkey, passkey_id)
+    found = db.session.get(Passkey, passkey_id) if is_row_id(passkey_id) else None
     if found is None or found.user_id != user_id:
         raise PasskeyNotFoundError()
     return found

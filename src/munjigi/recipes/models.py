@@ -26,8 +26,6 @@ from munjigi.db import UTCDateTime
 from munjigi.db import utcnow
 from munjigi.security.models import User
 
-# Ids are 32-bit on every backend: a larger one names no row (and must not reach a driver).
-MAX_ID = 2**31 - 1
 # Won with two decimals, quantities with three: 999,999,999.999 is far above any kitchen.
 Money = Numeric(12, 2)
 Quantity = Numeric(12, 3)

@@ -25,8 +25,8 @@ from apiflask.validators import Regexp
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError
 
+from munjigi.db import MAX_ID
 from munjigi.recipes import pricing
-from munjigi.recipes.models import MAX_ID
 
 # SPEC §4 fixes the page size limit; the page number bound keeps OFFSET finite.
 MAX_PAGE_SIZE = 100

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from munjigi.db import MAX_ID
 from munjigi.extensions import db
 from munjigi.recipes import pricing
 from munjigi.recipes import search
@@ -28,7 +29,6 @@ from munjigi.recipes.exceptions import PostEditForbiddenError
 from munjigi.recipes.exceptions import PostNotFoundError
 from munjigi.recipes.exceptions import SelfPostLikeError
 from munjigi.recipes.exceptions import UnknownIngredientError
-from munjigi.recipes.models import MAX_ID
 from munjigi.recipes.models import Ingredient
 from munjigi.recipes.models import Recipe
 from munjigi.recipes.models import RecipeIngredient

@@ -265,6 +265,10 @@
     var renewing = null;
     var retryAt = 0;
     var timer = null;
+    // Every refresh sets a new CSRF cookie: seeing another value than the one we last
+    // adopted means another tab renewed, even before its message (or its localStorage
+    // write, which reaches other tabs asynchronously) gets here.
+    var knownCsrf = cookie("csrf_access_token");
 
     function activeSince(t) {
       var shared = storageGet(ACTIVITY_KEY);
@@ -300,6 +304,7 @@
         accessExp = exp;
       }
       lastRenewal = now();
+      knownCsrf = cookie("csrf_access_token");
       if (state !== "ended") {
         state = "active";
       }
@@ -337,6 +342,14 @@
         if (shared && shared.type === "renewed" && shared.accessExp > startedWith + 1000 &&
             shared.accessExp - now() > lead) {
           adopt(shared.accessExp); // another tab refreshed while we waited for the lock
+          return true;
+        }
+        var current = cookie("csrf_access_token");
+        if (current && knownCsrf && current !== knownCsrf) {
+          // Renewed by another tab whose news is still on its way: look again in a
+          // second, by when its exact expiry has arrived over the channel. Nothing came?
+          // Then the cookie is no longer news, and this tab refreshes itself.
+          adopt(Math.max(accessExp, now() + lead + 1000));
           return true;
         }
         return refreshRequest().then(function (response) {
