@@ -49,8 +49,19 @@ class Gatekeeper:
         from munjigi.security import audit_chain
 
         app.extensions[EXTENSION_KEY] = self
+        # SPEC §3: the JWKS publishes a key before the first login signs with it.
+        app.before_request(self._first_key)
         # Audit rows are inserted at commit, linked into the hash chain (audit.record).
         audit_chain.install()
+
+    def _first_key(self) -> None:
+        from flask import request
+
+        from munjigi.extensions import db
+
+        # Liveness and metrics touch no database; /readyz makes the key itself.
+        if request.blueprint != "ops" and request.endpoint != "static":
+            self.keys.ensure_first_key(db.session)
 
     def now(self) -> datetime:
         """The current time from this application's clock (fixed in tests)."""

@@ -1,9 +1,12 @@
 """Signing keys: kept in the database (private halves encrypted), cached per process, rotated.
 
 Keys live in the database so every process and instance signs and verifies with the same
-set; a rotation made by the CLI on one host is seen by the others on their next token with
-the new ``kid`` (an unknown ``kid`` triggers a reload) and, for signing, when they next
-issue tokens (the current ``kid`` is re-read then).
+set. Publication is immediate (docs/security.md "Signing keys"): a worker signs with the
+key the database names current at that moment, and every JWKS answer and every token check
+compares its cache with the database first (one small indexed query), so no worker signs
+with a ``kid`` that another does not publish, and a key deleted by ``rotate-keys --reset``
+stops verifying on the next request. The first key is made as soon as anything asks (the
+JWKS, /readyz, a login); a unique ``generation`` lets one racer win.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jwt.algorithms import ECAlgorithm
 from jwt.algorithms import OKPAlgorithm
+from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import scoped_session
 
@@ -36,6 +42,11 @@ from munjigi.security.models import SigningKey as SigningKeyRow
 
 # Flask-SQLAlchemy's db.session is a scoped_session; both expose the same API.
 DbSession = Session | scoped_session[Any]
+
+
+def _trusted(now: datetime) -> Any:
+    """Keys that may still verify tokens: not retired yet."""
+    return or_(SigningKeyRow.retire_at.is_(None), SigningKeyRow.retire_at > now)
 
 
 class KeyDecryptionError(RuntimeError):
@@ -95,41 +106,105 @@ class KeyStore:
         self.alg = alg
         self._retire_after = timedelta(seconds=max_token_lifetime + leeway)
         self._keyset = KeySet(None, {}, {"keys": []})
+        self._have_key = False
 
     def verification_keys(self, session: DbSession, kid: str) -> dict[str, tokens.VerificationKey]:
-        """The keys to verify a token naming ``kid``; reloads when ``kid`` is new to us.
+        """The keys to verify a token naming ``kid``: without ``kid`` unless it is still trusted.
 
-        A ``kid`` we have not cached costs one primary-key lookup (the same price as the
-        session check every request pays), and the full reload happens only when that key
-        really exists: a forged ``kid`` cannot make us decrypt and parse the key set.
+        One primary-key lookup per token (the price of the session check every request
+        pays): a ``kid`` deleted by ``rotate-keys --reset`` or retired stops verifying at
+        once on every process, and a new one is loaded only when it really exists (a
+        forged ``kid`` cannot make us decrypt and parse the key set).
         """
         keyset = self._keyset
-        if self._stale() or (
-            kid not in keyset.verification and session.get(SigningKeyRow, kid) is not None
-        ):
+        retire_at = session.execute(
+            select(SigningKeyRow.retire_at).where(SigningKeyRow.kid == kid)
+        ).first()
+        if retire_at is None or (retire_at[0] is not None and retire_at[0] <= utcnow()):
+            return {k: v for k, v in keyset.verification.items() if k != kid}
+        if self._stale() or kid not in keyset.verification:
             keyset = self.load(session)
         return keyset.verification
 
     def signing_key(self, session: DbSession) -> tokens.SigningKey:
         """The current signing key, creating the first one if the database has none."""
-        current = session.scalar(
-            select(SigningKeyRow.kid)
-            .where(SigningKeyRow.rotated_at.is_(None))
-            .order_by(SigningKeyRow.created_at.desc(), SigningKeyRow.kid.desc())
-            .limit(1)
-        )
+        current = self._current_kid(session)
         if current is None:
-            self.rotate(session)
-        keyset = self._keyset
-        if keyset.signing is None or keyset.signing.kid != current:
-            keyset = self.load(session)
+            self.ensure_key(session)
+            # Read on a fresh transaction: the request's own may predate the new key
+            # (REPEATABLE READ on MariaDB).
+            with Session(bind=session.get_bind()) as fresh:
+                keyset = self.load(fresh)
+        else:
+            keyset = self._keyset
+            if keyset.signing is None or keyset.signing.kid != current:
+                keyset = self.load(session)
         assert keyset.signing is not None  # noqa: S101 - load() just found or made one
         return keyset.signing
 
     def jwks(self, session: DbSession) -> dict[str, Any]:
-        """The public keys still trusted, as a JWKS document (cached like the key set)."""
-        keyset = self.load(session) if self._stale() else self._keyset
+        """The public keys still trusted, as a JWKS document: exactly what the database holds.
+
+        The key set is re-read only when the trusted ``kid``s differ from the cached ones,
+        so a key another process just made is published here before anyone signs with it.
+        """
+        kids = set(session.scalars(select(SigningKeyRow.kid).where(_trusted(utcnow()))))
+        if not kids:
+            self.ensure_key(session)
+            with Session(bind=session.get_bind()) as fresh:
+                return self.load(fresh).jwks
+        keyset = self._keyset
+        if self._stale() or kids != set(keyset.verification):
+            keyset = self.load(session)
         return keyset.jwks
+
+    def ensure_first_key(self, session: DbSession) -> None:
+        """Once per process, before a request writes anything: make sure a key exists.
+
+        A request that has written holds SQLite's write lock, so the key must exist before
+        (``ensure_key`` writes on its own connection); after the first success this costs
+        a flag check.
+        """
+        if not self._have_key:
+            self.ensure_key(session)
+            self._have_key = True
+
+    def ensure_key(self, session: DbSession) -> None:
+        """Make the first signing key unless one exists (safe to race: one creator wins).
+
+        Runs on its own connection and transaction, so the caller's pending work is neither
+        committed nor rolled back by it.
+        """
+        for _ in range(5):
+            with Session(bind=session.get_bind()) as own:
+                if self._current_kid(own) is not None:
+                    return
+                try:
+                    kid = self._add_key(own, utcnow())
+                    # Inside our write now, we see every key committed before it: if another
+                    # process made one after our first look, keep theirs.
+                    if self._current_kid(own, other_than=kid) is not None:
+                        own.rollback()
+                        return
+                    own.commit()
+                    return
+                except (IntegrityError, OperationalError):
+                    # Another process made it first (unique generation), or SQLite refused
+                    # to upgrade a read snapshot another writer overtook: look again.
+                    own.rollback()
+            time.sleep(0.05)
+        raise RuntimeError("could not create the first signing key")
+
+    def _current_kid(self, session: DbSession, other_than: str | None = None) -> str | None:
+        query = select(SigningKeyRow.kid).where(SigningKeyRow.rotated_at.is_(None))
+        if other_than is not None:
+            query = query.where(SigningKeyRow.kid != other_than)
+        kid: str | None = session.scalar(
+            query.order_by(SigningKeyRow.generation.desc(), SigningKeyRow.created_at.desc()).limit(
+                1
+            )
+        )
+        return kid
 
     def _stale(self) -> bool:
         return time.monotonic() - self._loaded_at > self._cache_ttl
@@ -139,8 +214,8 @@ class KeyStore:
         now = now or utcnow()
         rows = session.scalars(
             select(SigningKeyRow)
-            .where(or_(SigningKeyRow.retire_at.is_(None), SigningKeyRow.retire_at > now))
-            .order_by(SigningKeyRow.created_at.desc(), SigningKeyRow.kid.desc())
+            .where(_trusted(now))
+            .order_by(SigningKeyRow.generation.desc(), SigningKeyRow.created_at.desc())
         ).all()
         verification: dict[str, tokens.VerificationKey] = {}
         signing: tokens.SigningKey | None = None
@@ -157,15 +232,35 @@ class KeyStore:
         return keyset
 
     def rotate(self, session: DbSession, now: datetime | None = None) -> str:
-        """Make a new current key; older keys keep verifying until their tokens expire."""
+        """Make a new current key; older keys keep verifying until their tokens expire.
+
+        The new key is published (in every process's JWKS) the moment this commits, and
+        signs from then on: both follow the database, not a cache.
+        """
         now = now or utcnow()
+        for attempt in range(5):
+            session.execute(
+                update(SigningKeyRow)
+                .where(SigningKeyRow.rotated_at.is_(None))
+                .values(rotated_at=now, retire_at=now + self._retire_after)
+            )
+            try:
+                kid = self._add_key(session, now)
+                session.commit()
+            except (IntegrityError, OperationalError):
+                session.rollback()  # a concurrent rotation took this generation: again
+                if attempt == 4:
+                    raise
+                time.sleep(0.05)
+                continue
+            self.load(session, now)
+            return kid
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _add_key(self, session: DbSession, now: datetime) -> str:
         kid = tokens.new_id()
         private = generate(self.alg)
-        session.execute(
-            update(SigningKeyRow)
-            .where(SigningKeyRow.rotated_at.is_(None))
-            .values(rotated_at=now, retire_at=now + self._retire_after)
-        )
+        top = session.scalar(select(func.max(SigningKeyRow.generation)))
         session.add(
             SigningKeyRow(
                 kid=kid,
@@ -173,10 +268,10 @@ class KeyStore:
                 private_key=self._encrypt(private),
                 public_jwk=public_jwk(private, kid, self.alg),
                 created_at=now,
+                generation=(top or 0) + 1,
             )
         )
-        session.commit()
-        self.load(session, now)
+        session.flush()
         return kid
 
     def _encrypt(self, private_key: Any) -> bytes:

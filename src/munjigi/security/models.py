@@ -139,6 +139,9 @@ class SigningKey(Base):
     # Set when a newer key replaces this one; verification continues until retire_at.
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     retire_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # 1, 2, 3 … in creation order; unique, so processes racing to create the first key (or
+    # to rotate) cannot both succeed: the loser's insert fails and it reads the winner's.
+    generation: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
 
 
 class AuditEvent(Base):
