@@ -1,11 +1,13 @@
-"""Declarative base with a naming convention, UTC time helpers and portable column types."""
+"""Declarative base, the Flask-SQLAlchemy extension, UTC time helpers, portable column types."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime
 from sqlalchemy import MetaData
 from sqlalchemy import event
@@ -14,6 +16,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 # Alembic needs stable constraint names to alter them later, on every backend.
 # Ids are 32-bit integers on every backend: a larger one names no row, and must not reach a
@@ -86,3 +90,20 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request cleanup survives a database that went away.
+
+    Removing the session rolls back its connection; on a connection the server dropped
+    (a restart, a failover) that raises, after the answer was already made, and the WSGI
+    server would replace it with its own HTML 500 page. The pool discards the connection
+    either way, so the failure is logged and forgotten.
+    """
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        try:
+            self.session.remove()
+        except Exception as error:  # noqa: BLE001 - the connection is gone; nothing to undo
+            log.warning("session cleanup failed: %s", type(error).__name__)
+            self.session.registry.clear()

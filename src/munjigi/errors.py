@@ -19,6 +19,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from munjigi.extensions import db
@@ -123,7 +124,7 @@ def _page_error_response(status: int, code: str, fields: Mapping[str, Any] | Non
         )
     except Exception:  # a broken template must not hide the original error
         log.exception("error page for %s failed to render", status)
-        db.session.rollback()
+        rollback_quietly()
         return Response(
             f"{int(status)} {HTTPStatus(status).phrase}\n", status, mimetype="text/plain"
         )
@@ -183,6 +184,11 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.errorhandler(HTTPException)
     def handle_werkzeug_error(error: HTTPException) -> Response:
         status = HTTPStatus(error.code or 500)
+        original = getattr(error, "original_exception", None)
+        if original is not None and database_unavailable(original):
+            # Raised by an after_request hook: Flask wraps it in InternalServerError.
+            rollback_quietly()
+            return database_unavailable_response(original)
         if status == HTTPStatus.BAD_REQUEST:
             # Malformed bodies (bad JSON, bad form encoding) are invalid input: SPEC §4 → 422.
             return error_response(
@@ -199,11 +205,62 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(Exception)
     def handle_crash(error: Exception) -> Response:
-        db.session.rollback()
+        rollback_quietly()
+        if database_unavailable(error):
+            return database_unavailable_response(error)
         log.exception("unhandled error (request id %s)", g.get("request_id", "-"))
         return error_response(
             HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "서버 오류가 발생했습니다."
         )
+
+
+# SPEC §8: the database refused, dropped or timed out a connection. Transient by nature: the
+# client may retry after this many seconds (recovery takes a pool pre-ping, under a second).
+DATABASE_RETRY_AFTER = 2
+_DATABASE_DOWN = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # the pool had no connection to give within pool_timeout
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means "the database cannot be reached now" rather than a bug."""
+    return isinstance(error, _DATABASE_DOWN) or bool(getattr(error, "connection_invalidated", 0))
+
+
+def database_unavailable_response(error: BaseException) -> Response:
+    """503 ``database_unavailable`` with ``Retry-After`` (JSON, or the 503 page for pages)."""
+    log.warning(
+        "database unavailable (request id %s): %s",
+        g.get("request_id", "-") if has_request_context() else "-",
+        type(error).__name__,
+        extra={"error_class": type(error).__name__},
+    )
+    response = error_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "database_unavailable",
+        "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+def rollback_quietly() -> None:
+    """Roll the request's transaction back; on a dead connection that fails too, harmlessly.
+
+    The pool discards the connection either way; raising here would turn a clean error
+    answer into the WSGI server's own HTML 500 page.
+    """
+    try:
+        db.session.rollback()
+    except Exception as error:  # noqa: BLE001 - the connection is gone; nothing to undo
+        log.debug("rollback failed: %s", type(error).__name__)
+        try:
+            db.session.remove()
+        except Exception:  # noqa: BLE001, S110 - same: nothing left to release
+            pass
 
 
 # SPEC §4: `code` is a stable contract, but HTTPStatus phrases are not (Python 3.13 renamed

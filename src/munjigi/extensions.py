@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 
 from munjigi.db import Base
+from munjigi.db import Database
 
-db = SQLAlchemy(model_class=Base)
+db = Database(model_class=Base)
 migrate = Migrate()

@@ -15,6 +15,7 @@ from munjigi.extensions import db
 from munjigi.ops import bp
 from munjigi.ops import metrics
 from munjigi.ops import readiness
+from munjigi.security.gatekeeper import gatekeeper
 
 
 def _settings() -> Settings:
@@ -30,8 +31,8 @@ def healthz() -> dict[str, Any]:
 
 @bp.get("/readyz")
 @bp.doc(
-    summary="Readiness: the database (and Redis, when configured) answer in time",
-    responses={503: "A dependency failed; the body lists which"},
+    summary="Readiness: the database answers in time, at the migrations' head (Redis reported)",
+    responses={503: "The database failed or is behind the migrations; the body says which"},
 )
 def readyz() -> tuple[dict[str, Any], int]:
     settings = _settings()
@@ -39,17 +40,31 @@ def readyz() -> tuple[dict[str, Any], int]:
     if settings.redis_url:
         checks["redis"] = readiness.redis_check(settings.redis_url, settings.readiness_timeout)
     results = readiness.run_checks(checks, settings.readiness_timeout)
-    failed = sorted(name for name, result in results.items() if result != readiness.OK)
-    if failed:
-        body = {"status": "unavailable", "failed": failed, "checks": results}
+    if "redis" in results:
+        readiness.REDIS_UP.set(1 if results["redis"] == readiness.OK else 0)
+    if results["database"] != readiness.OK:
+        body = {"status": "unavailable", "failed": ["database"], "checks": results}
         return body, HTTPStatus.SERVICE_UNAVAILABLE
-    return {"status": "ready", "checks": results}, HTTPStatus.OK
+    # SPEC §3: the JWKS has a key before the first login (the first ready pod makes it).
+    gatekeeper().keys.ensure_first_key(db.session)
+    degraded = sorted(name for name, result in results.items() if result != readiness.OK)
+    body = {"status": "ready", "checks": results}
+    if degraded:
+        body["degraded"] = degraded  # optional dependencies only: still ready
+    return body, HTTPStatus.OK
 
 
 @bp.get("/metrics")
-@bp.doc(summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN when one is set)")
+@bp.doc(
+    summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN; production: 404 without one set)"
+)
 def prometheus_metrics() -> Response:
-    expected = _settings().metrics_token
+    settings = _settings()
+    expected = settings.metrics_token
+    if not expected and settings.env == "production":
+        # Public metrics tell outsiders the traffic, the failure rates, the routes: in
+        # production they exist only behind a token (README "Metrics").
+        return Response("not found\n", status=HTTPStatus.NOT_FOUND, mimetype="text/plain")
     if expected:
         presented = request.headers.get("Authorization", "")
         if not hmac.compare_digest(presented.encode(), f"Bearer {expected}".encode()):
@@ -59,5 +74,9 @@ def prometheus_metrics() -> Response:
                 mimetype="text/plain",
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
+    if settings.redis_url:
+        check = readiness.redis_check(settings.redis_url, settings.readiness_timeout)
+        result = readiness.run_checks({"redis": check}, settings.readiness_timeout)
+        readiness.REDIS_UP.set(1 if result["redis"] == readiness.OK else 0)
     payload, content_type = metrics.exposition()
     return Response(payload, content_type=content_type, headers={"Cache-Control": "no-store"})

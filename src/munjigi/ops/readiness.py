@@ -1,4 +1,9 @@
-"""Readiness: can this process reach what it needs (the database, and Redis when configured)?
+"""Readiness: the database answers and its schema is at the Alembic head; Redis is reported.
+
+Only the database decides readiness (SPEC §8): Redis is optional (rate limits fall back to
+process memory), so a Redis outage must not take every pod out of the Service at once; its
+state is reported in the body and as ``munjigi_redis_up``. A database behind the migrations
+is "not ready", so pods do not serve before the migration Job has run.
 
 Each check runs on a small per-process thread pool and is abandoned after a deadline, so a
 database that hangs instead of refusing cannot hang the probe, and at most two stuck checks
@@ -15,14 +20,25 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
 
 import redis
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from prometheus_client import Gauge
 from sqlalchemy import Engine
 from sqlalchemy import text
 
 log = logging.getLogger(__name__)
 
 OK = "ok"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+REDIS_UP = Gauge(
+    "munjigi_redis_up",
+    "1 when Redis answered the last check (readiness or scrape), 0 when not; Redis is optional.",
+    multiprocess_mode="mostrecent",
+)
 _lock = threading.Lock()
 _executor: tuple[int, ThreadPoolExecutor] | None = None
 _redis_clients: dict[tuple[int, str, float], redis.Redis] = {}
@@ -38,12 +54,26 @@ def _pool() -> ThreadPoolExecutor:
         return _executor[1]
 
 
+class SchemaBehind(RuntimeError):
+    """The database is not at the migrations' head (the migration Job has not run yet)."""
+
+
+@cache
+def schema_heads() -> frozenset[str]:
+    """The head revisions of the migrations shipped with this code (read once)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
 def database_check(engine: Engine) -> Callable[[], None]:
-    """A check that runs ``SELECT 1`` on a pooled connection (pre-ping replaces dead ones)."""
+    """A check that the database answers and that its schema is at the Alembic head."""
 
     def check() -> None:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        if frozenset(row[0] for row in rows) != schema_heads():
+            raise SchemaBehind("the database schema is not at the migrations' head")
 
     return check
 
