@@ -37,6 +37,32 @@ _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
 REDACTED = "[redacted]"
 
 
+# A path's query string (``/reset?token=…`` in werkzeug's request line, a URL in a message):
+# live one-time tokens travel there, so no log line keeps one.
+_QUERY = re.compile(r"((?:https?://[^\s?\"']*)|(?:(?<=[\s\"'])/[^\s?\"']*))\?[^\s\"']+")
+QUERY_REDACTED = "?[redacted]"
+
+
+def redact_query_strings(text: str) -> str:
+    """``text`` with the query string of every path or URL in it replaced."""
+    return _QUERY.sub(r"\1" + QUERY_REDACTED, text) if "?" in text else text
+
+
+class QueryStringFilter(logging.Filter):
+    """Cuts query strings out of a record's message before any handler formats it.
+
+    On our handler it covers every logger; on the ``werkzeug`` logger it also covers the
+    handler werkzeug's development server adds by itself when it finds none.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_query_strings(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
 def redact(text: str) -> str:
     """``text`` with anything shaped like a JWT or a Bearer credential replaced."""
     if "eyJ" in text:
@@ -128,6 +154,10 @@ def configure(settings: Settings) -> logging.Handler:
     setattr(handler, _OURS, True)
     handler.setFormatter(make_formatter(settings.log_format))
     handler.addFilter(RequestContextFilter())
+    handler.addFilter(QueryStringFilter())
     root.addHandler(handler)
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, QueryStringFilter) for f in werkzeug.filters):
+        werkzeug.addFilter(QueryStringFilter())
     root.setLevel(settings.log_level.upper())
     return handler
