@@ -63,6 +63,10 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     # SPEC §6: headers, rate limits, anti-bot, audit chain; before the features' own hooks.
     protection.init_app(app, settings)
 
+    from munjigi.security import caching
+
+    caching.init_app(app)  # SPEC §3: no-store on everything that may carry tokens or PII
+
     from munjigi import auth
     from munjigi import recipes
 

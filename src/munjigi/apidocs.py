@@ -8,11 +8,16 @@ OpenAPI document the real shape of our error bodies (``responses.failure``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import flask_swagger_ui
 from apiflask import APIFlask
 from flask import Blueprint
+from flask import Response
+from flask import request
+
+from munjigi.security.headers import csp_nonce
 
 ASSETS_DIR = Path(flask_swagger_ui.__file__).parent / "dist"
 ASSETS_URL = "/api/docs/assets"
@@ -32,9 +37,21 @@ FAILURE_SCHEMA = {
 }
 
 
+# APIFlask's Swagger UI page has one bare <style> block; the CSP allows styles by nonce only.
+_BARE_STYLE = re.compile(rb"<style>")
+
+
+def _style_nonce(response: Response) -> Response:
+    if request.endpoint == "openapi.docs" and response.mimetype == "text/html":
+        tag = f'<style nonce="{csp_nonce()}">'.encode()
+        response.set_data(_BARE_STYLE.sub(tag, response.get_data()))
+    return response
+
+
 def init_app(app: APIFlask) -> None:
     """Serve the Swagger UI assets and configure the docs page and the error schemas."""
     app.register_blueprint(bp)
+    app.after_request(_style_nonce)
     # Relative to the page (/api/docs), so the docs also work under a URL prefix.
     relative = ASSETS_URL.removeprefix("/api/")
     app.config.update(

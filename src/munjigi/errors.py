@@ -22,6 +22,7 @@ from flask import url_for
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from munjigi import jsonbody
 from munjigi.extensions import db
 from munjigi.responses import failure
 
@@ -148,10 +149,16 @@ def decode_json_body() -> None:
     """Decode a JSON body before any view: undecodable JSON becomes 422 (via the 400 below).
 
     webargs lets one ``ValueError`` escape as a 500: a number longer than Python's
-    4,300-digit conversion limit. Flask's ``get_json`` turns every decoding error into 400.
+    4,300-digit conversion limit. Flask's ``get_json`` turns every decoding error into 400;
+    too deep nesting and lone surrogates are refused here too (``jsonbody``).
     """
     if request.is_json and request.get_data(cache=True):
-        request.get_json()
+        try:
+            jsonbody.check(request.get_json())
+        except RecursionError:
+            raise ValidationError(fields={"body": ["JSON nested too deep"]}) from None
+        except jsonbody.BodyProblem as problem:
+            raise ValidationError(fields=problem.fields()) from None
 
 
 def register_error_handlers(app: APIFlask) -> None:

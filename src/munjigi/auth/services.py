@@ -155,7 +155,8 @@ def login(username: str, password: str) -> tuple[User, IssuedTokens | challenge.
             outcome="failed",
             user_id=user.id if user else None,
             reason=attempt.blocked or reason,
-            detail=None if user else {"login": username[:64]},
+            # An unknown name may be a mistyped password: kept only as a keyed hash.
+            detail=None if user else {"login_hmac": audit.pseudonym(username)},
         )
         bruteforce.failed(attempt)
         db.session.commit()

@@ -125,7 +125,7 @@ def get_post_form(post_id: int) -> dict[str, Any]:
     responses={403: "수정 권한이 없음"},
 )
 @auth_required
-@bp.input(schemas.RecipeIn(partial=True), arg_name="body")
+@bp.input(schemas.RecipePatchIn, arg_name="body")
 def update_post(post_id: int, body: dict[str, Any]) -> dict[str, Any]:
     services.update_post(current_principal(), post_id, body)
     return success("레시피 수정 성공", post_id=post_id)

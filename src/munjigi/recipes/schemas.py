@@ -24,6 +24,7 @@ from apiflask.validators import Range
 from apiflask.validators import Regexp
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError
+from marshmallow import validates_schema
 
 from munjigi.db import MAX_ID
 from munjigi.recipes import pricing
@@ -116,10 +117,36 @@ class PostFieldsIn(In):
 
 
 class RecipeIn(In):
-    """POST /posts/forms and (with ``partial=True``) PUT /posts/forms/{post_id}."""
+    """POST /posts/forms."""
 
     post = Nested(PostFieldsIn, required=True)
     ingredients = List(Nested(IngredientLineIn), load_default=list, validate=Length(max=MAX_LINES))
+
+
+class PostFieldsPatch(In):
+    """The post fields of a change: as ``PostFieldsIn``, each optional and never defaulted."""
+
+    title = PlainText(validate=[Length(1, 200), Regexp(NOT_BLANK)])
+    content = PlainText(validate=Length(0, 10_000))
+    servings = Integer(validate=Range(1, 100))
+
+
+class RecipePatchIn(In):
+    """PUT /posts/forms/{post_id}: ``post`` fields and/or all the lines; at least one of them.
+
+    A line is whole as on POST (id and quantity). A body that changes nothing (empty, ``{}``,
+    or not JSON at all, which reads as no fields) is refused rather than answered "수정 성공".
+    """
+
+    post = Nested(PostFieldsPatch)
+    ingredients = List(Nested(IngredientLineIn), validate=Length(max=MAX_LINES))
+
+    @validates_schema
+    def _changes_something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "post" not in data and "ingredients" not in data:
+            raise ValidationError(
+                "send post fields and/or ingredients as a JSON body", field_name="body"
+            )
 
 
 class RecipeQuery(In):

@@ -144,7 +144,7 @@ def create_post(user_id: int, data: dict[str, Any]) -> Recipe:
 
 
 def update_post(principal: Principal, post_id: int, data: dict[str, Any]) -> Recipe:
-    """Change what a (partial) ``RecipeIn`` body gives: post fields, and/or all the lines.
+    """Change what a ``RecipePatchIn`` body gives: post fields, and/or all the lines.
 
     :raises PostNotFoundError, PostEditForbiddenError, UnknownIngredientError:
     """

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import unicodedata
 from typing import Any
 
 from blinker import Namespace
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
 from flask import has_request_context
 from flask import request
 
@@ -31,6 +37,25 @@ def user_agent() -> str | None:
         return None
     value = request.headers.get("User-Agent")
     return value[:512] if value else None
+
+
+# 64 bits of HMAC: enough to group one name's attempts, a collision now and then is harmless.
+PSEUDONYM_HEX = 16
+
+
+def pseudonym(login: str) -> str:
+    """A keyed hash of an attempted login name, to group attempts without keeping the text.
+
+    Threat: a password typed into the username box, stored in the audit log. The key is
+    derived from ``MUNJIGI_SECRET_KEY`` (HKDF), so the hash cannot be reversed by hashing
+    guesses without the secret; the name is normalised (NFKC, case-folded) first, so
+    ``Kim`` and ``kim`` group together as the login lookup treats them alike.
+    """
+    secret = current_app.extensions["munjigi.settings"].secret_key.encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"munjigi audit login v1")
+    name = unicodedata.normalize("NFKC", login).strip().casefold()
+    digest = hmac.new(key.derive(secret), name.encode(), hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_HEX]
 
 
 def record(

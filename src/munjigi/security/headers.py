@@ -7,9 +7,10 @@ scripts carrying this request's nonce: no ``'unsafe-inline'`` for scripts), clic
 production only: a development server on plain http must not pin itself to https).
 
 Templates write ``<script nonce="{{ csp_nonce() }}">``; the nonce is random per request, so
-an injected ``<script>`` cannot guess it. Styles allow ``'unsafe-inline'`` (style attributes
-in templates; CSS cannot run script). The only third-party page, the Swagger UI at
-``/api/docs``, gets the nonce added to its inline bootstrap script here.
+an injected ``<script>`` cannot guess it. Styles are files too (no ``style=`` attribute, no
+``'unsafe-inline'``); a ``<style>`` block needs the nonce. The only third-party page, the
+Swagger UI at ``/api/docs``, gets the nonce added to its inline bootstrap script here (and
+to its ``<style>`` block in apidocs.py).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def content_security_policy(nonce: str) -> str:
         (
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
-            "style-src 'self' 'unsafe-inline'",
+            f"style-src 'self' 'nonce-{nonce}'",
             "img-src 'self' data:",
             "font-src 'self'",
             "connect-src 'self'",
