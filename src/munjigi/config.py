@@ -43,8 +43,8 @@ class Settings:
     access_ttl: int = 30 * 60
     refresh_ttl: int = 14 * 24 * 3600
     session_max_age: int = 30 * 24 * 3600
-    # SPEC §3: two tabs refreshing at once must both succeed.
-    refresh_grace: int = 20
+    # SPEC §3: two tabs refreshing at once both succeed (and share one successor).
+    refresh_grace: int = 10
     # Clock skew tolerated on exp/nbf/iat; small, because the issuer is ourselves.
     token_leeway: int = 5
     issuer: str = "munjigi"
@@ -66,6 +66,8 @@ class Settings:
     handoff_secret: str | None = None
     # Off: a hand-off names an existing member unless the operator trusts the sender to enrol.
     handoff_create_users: bool = False
+    # Off: a hand-off proves one factor; an admin account must not open on the sender's word.
+    handoff_allow_admins: bool = False
     # --- Protection (SPEC §6): every number's source is in docs/security.md "Protection". ---
     ratelimit_enabled: bool = True
     # "memory" (one process), "database" (workers share the DB, no Redis), "redis" (uses

@@ -172,21 +172,54 @@ def test_refresh_rotation_returns_a_new_pair(client, clock):
     assert refresh(client, new["refresh_token"]).status_code == 200
 
 
-def test_two_refreshes_inside_grace_both_succeed_and_both_children_work(client, clock):
+def test_two_refreshes_inside_grace_both_succeed_and_share_one_successor(client, clock):
     tokens = join(client)
     first = refresh(client, tokens["refresh_token"])
     clock.advance(GRACE)  # the second tab arrives at the very end of the window
     second = refresh(client, tokens["refresh_token"])
     assert first.status_code == 200 and second.status_code == 200, second.get_json()
     children = [first.get_json(), second.get_json()]
-    assert children[0]["refresh_token"] != children[1]["refresh_token"]
-
-    clock.advance(GRACE + 1)
+    # One chain: the second tab got the successor already issued, not a new one.
+    jtis = {claims_of(child["refresh_token"])["jti"] for child in children}
+    assert len(jtis) == 1
     for child in children:
         assert me(client, child).status_code == 200
-        response = refresh(client, child["refresh_token"])
-        assert response.status_code == 200, response.get_json()
-        assert me(client, response.get_json()).status_code == 200
+
+
+def test_grace_reuse_never_leaves_two_live_chains(client, clock):
+    tokens = join(client)
+    tab_a = refresh(client, tokens["refresh_token"]).get_json()
+    clock.advance(1)
+    tab_b = refresh(client, tokens["refresh_token"]).get_json()
+
+    # Tab A moves on; later tab B refreshes with what it holds: only one can continue.
+    clock.advance(GRACE + 1)
+    moved_on = refresh(client, tab_a["refresh_token"])
+    assert moved_on.status_code == 200, moved_on.get_json()
+    clock.advance(GRACE + 1)
+    stale = refresh(client, tab_b["refresh_token"])
+
+    assert_401(stale, "refresh_reused")
+    assert_401(me(client, moved_on.get_json()), "session_revoked")
+    assert session_row(tokens["session_id"]).revoked_reason == "refresh_reused"
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.event == "refresh_reused")
+    ).all()
+    assert [(e.session_id, e.outcome) for e in events] == [(tokens["session_id"], "blocked")]
+
+
+def test_grace_reuse_keeps_the_successor_expiry(client, clock):
+    tokens = join(client)
+    first = refresh(client, tokens["refresh_token"]).get_json()
+    clock.advance(5)
+    second = refresh(client, tokens["refresh_token"]).get_json()
+    assert claims_of(second["refresh_token"])["exp"] == claims_of(first["refresh_token"])["exp"]
+
+
+def test_refresh_grace_defaults_to_ten_seconds():
+    from munjigi.config import Settings
+
+    assert Settings.from_env({}, dotenv_path=None).refresh_grace == 10
 
 
 def test_refresh_reused_after_grace_revokes_session(client, clock):

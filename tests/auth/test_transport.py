@@ -251,8 +251,12 @@ def test_bearer_matrix(app, bare, clock, method, path):
 def test_cookie_matrix(app, bare, clock, method, path):
     join(bare)
     unsafe = method != "GET" or path == "/members/tokens"
-    # Refresh by cookie changes state whatever the method: it needs its own CSRF value.
+    # Refresh by cookie changes state whatever the method: it needs a CSRF value. There the
+    # access token's value is also good (the original client's way, tested on its own), so
+    # "the other token's value" is refused on access paths only.
     extra = ["no_csrf", "wrong_csrf", "other_csrf"] if unsafe else []
+    if path == "/members/tokens":
+        extra.remove("other_csrf")
     Matrix(app, bare, clock, method, path, "cookie").run(extra)
 
 
@@ -310,18 +314,46 @@ def test_csrf_token_elsewhere_is_not_accepted(browser):
     assert_failed(browser.post(f"/members/logout?csrf_token={value}"), 403, "csrf_failed")
 
 
-def test_cookie_refresh_requires_refresh_csrf_even_for_get(browser):
+def test_cookie_refresh_requires_a_csrf_header_even_for_get(browser):
     for method in ("GET", "POST"):
         old = browser.get_cookie("refresh_token_cookie", path="/members/tokens").value
         assert_failed(browser.open("/members/tokens", method=method), 403, "csrf_failed")
-        wrong = {"X-CSRF-TOKEN": csrf(browser)}  # the access CSRF value
-        response = browser.open("/members/tokens", method=method, headers=wrong)
-        assert_failed(response, 403, "csrf_failed")
+        for wrong in ("forged", csrf(browser) + "x", ""):
+            response = browser.open(
+                "/members/tokens", method=method, headers={"X-CSRF-TOKEN": wrong}
+            )
+            assert_failed(response, 403, "csrf_failed")
 
         right = {"X-CSRF-TOKEN": csrf(browser, refresh=True)}
         response = browser.open("/members/tokens", method=method, headers=right)
         assert response.status_code == 200, (method, response.get_json())
         assert browser.get_cookie("refresh_token_cookie", path="/members/tokens").value != old
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_original_client_refreshes_with_the_access_csrf_value(browser, method):
+    # The original 한끼얼마 HTTP client: access + refresh cookies, X-CSRF-Token: csrf_access_token.
+    for _ in range(2):  # and again with the values the first refresh set
+        sent = {"X-CSRF-Token": csrf(browser)}
+        response = browser.open("/members/tokens", method=method, headers=sent)
+        assert response.status_code == 200, response.get_json()
+    refused = {"X-CSRF-Token": csrf(browser), "Origin": EVIL}
+    assert_failed(
+        browser.open("/members/tokens", method=method, headers=refused), 403, "origin_refused"
+    )
+
+
+def test_access_csrf_value_of_another_session_is_refused(app, browser):
+    other = app.test_client()
+    join(other, "lee_cook")
+    sent = {"X-CSRF-Token": csrf(other)}
+    assert_failed(browser.get("/members/tokens", headers=sent), 403, "csrf_failed")
+
+
+def test_access_csrf_value_is_no_good_for_an_access_token_state_change(browser):
+    # Only the refresh path accepts both values; logout needs the access token's own.
+    sent = {"X-CSRF-Token": csrf(browser, refresh=True)}
+    assert_failed(browser.post("/members/logout", headers=sent), 403, "csrf_failed")
 
 
 CROSS_ORIGIN = [

@@ -106,9 +106,10 @@ def test_wrong_codes_lock_the_account_ip_pair(client, enrolled, clock, settings_
     challenge = api_challenge(client)
     for _ in range(3):
         api_mfa(client, challenge, "000000")
-    # The pair is locked: even the right password is refused now, and gives no challenge.
+    # The pair is locked: even the right password waits now (429), and gives no challenge.
     refused = api_login(client)
-    assert refused.status_code == 400 and _code(refused) == "login_failed"
+    assert refused.status_code == 429 and _code(refused) == "rate_limited"
+    assert int(refused.headers["Retry-After"]) > 0
 
 
 def test_a_right_password_does_not_forgive_wrong_codes(client, enrolled, clock):

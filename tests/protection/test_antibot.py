@@ -96,6 +96,19 @@ def test_difficulty_rises_with_risk():
 
 # --- JSON clients meet the PoW only when suspicious --------------------------------------
 
+CAPABLE = {"X-Altcha-Capable": "1"}
+WRONG = "wrong password, long enough"
+
+
+def capable_login(client: Any, username: str, password: str = PASSWORD, ip: str = "127.0.0.1"):
+    """A login from a client that said it solves proofs of work."""
+    return client.post(
+        "/members/login",
+        json={"username": username, "password": password},
+        headers=CAPABLE,
+        **at(ip),
+    )
+
 
 def test_ordinary_api_clients_never_meet_a_challenge(client):
     assert signup(client, "plain_user").status_code == 200
@@ -108,7 +121,7 @@ def test_suspicious_login_needs_a_solution_which_is_single_use(app, client):
     wrong = "wrong password, long enough"
     for _ in range(3):
         assert login(client, "target", wrong, ip="10.20.0.1").status_code == 400
-    asked = login(client, "target", ip="10.20.0.1")
+    asked = capable_login(client, "target", ip="10.20.0.1")
     assert asked.status_code == 428, asked.get_json()
     body = asked.get_json()
     assert body["code"] == "challenge_required"
@@ -118,7 +131,7 @@ def test_suspicious_login_needs_a_solution_which_is_single_use(app, client):
     # The solution is spent even though the password was wrong...
     assert login(client, "target", wrong, ip="10.20.0.1", altcha=payload).status_code == 400
     # ...so sending it again is a replay.
-    replayed = login(client, "target", ip="10.20.0.1", altcha=payload)
+    replayed = login(client, "target", ip="10.20.0.1", altcha=payload)  # sent one: capable
     assert replayed.status_code == 428
     header = client.post(
         "/members/login",
@@ -146,7 +159,7 @@ def test_more_failures_ask_for_more_work(client):
     wrong = "wrong password, long enough"
     seen = []
     for n in range(10):  # a spray over many names from one address
-        response = login(client, f"name_{n}", wrong, ip="10.22.0.1")
+        response = capable_login(client, f"name_{n}", wrong, ip="10.22.0.1")
         if response.status_code == 428:
             challenge = response.get_json()["fields"]["altcha"]
             seen.append(challenge["parameters"]["data"]["max"])
@@ -154,7 +167,7 @@ def test_more_failures_ask_for_more_work(client):
                 client, f"name_{n}", wrong, ip="10.22.0.1", altcha=antibot.solve(challenge)
             )
         assert response.status_code == 400
-    asked = login(client, "someone_else", ip="10.22.0.1").get_json()
+    asked = capable_login(client, "someone_else", ip="10.22.0.1").get_json()
     assert asked["code"] == "challenge_required"
     seen.append(asked["fields"]["altcha"]["parameters"]["data"]["max"])
     assert seen[0] == DIFFICULTY
@@ -165,11 +178,78 @@ def test_more_failures_ask_for_more_work(client):
 def test_signup_burst_from_one_ip_needs_a_solution(client):
     for n in range(3):
         assert signup(client, f"burst_{n}", ip="10.23.0.1").status_code == 200
-    asked = signup(client, "burst_3", ip="10.23.0.1")
+    asked = client.post(
+        "/members/forms",
+        json={"username": "burst_3", "password": PASSWORD, "email": "burst_3@example.com"},
+        headers=CAPABLE,
+        **at("10.23.0.1"),
+    )
     assert asked.status_code == 428
     payload = antibot.solve(asked.get_json()["fields"]["altcha"])
     assert signup(client, "burst_3", ip="10.23.0.1", altcha=payload).status_code == 200
     assert signup(client, "calm_user", ip="10.23.0.2").status_code == 200
+
+
+# --- clients that cannot solve one are throttled, never locked out (issue #13 item 15) ----
+
+
+def test_failures_from_elsewhere_never_ask_the_owner_for_a_solution(client):
+    signup(client, "target")
+    for n in range(4):  # from any addresses, below the account-wide delay
+        assert login(client, "target", WRONG, ip=f"10.30.0.{n}").status_code == 400
+    # The original client (no declaration) and a capable one, from a clean address: in.
+    assert login(client, "target", ip="10.30.1.1").status_code == 200
+    assert capable_login(client, "target", ip="10.30.1.2").status_code == 200
+
+
+def test_a_device_that_logged_in_before_is_not_throttled_for_others_failures(client, clock):
+    signup(client, "target")
+    assert login(client, "target", ip="10.31.1.1").status_code == 200
+    for n in range(8):  # enough to start the account-wide delay
+        clock.advance(300)
+        assert login(client, "target", WRONG, ip=f"10.31.0.{n}").status_code == 400
+    assert login(client, "target", ip="10.31.2.2").status_code == 429  # a new device waits
+    assert login(client, "target", ip="10.31.1.1").status_code == 200
+
+
+def test_suspicious_pair_throttles_a_client_that_cannot_solve(app, client, clock):
+    signup(client, "target")
+    for _ in range(3):
+        assert login(client, "target", WRONG, ip="10.32.0.1").status_code == 400
+    refused = login(client, "target", ip="10.32.0.1")
+    assert refused.status_code == 429, refused.get_json()
+    assert refused.get_json()["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) == 1
+    assert "login_throttled" in [e.reason for e in audit_events(app, "rate_limited")]
+    # The same account from another address is not touched; the pair waits its second.
+    assert login(client, "target", ip="10.32.0.2").status_code == 200
+    clock.advance(1)
+    assert login(client, "target", ip="10.32.0.1").status_code == 200
+
+
+def test_suspicious_ip_throttles_a_client_that_cannot_solve(client, clock):
+    signup(client, "target")
+    for n in range(5):  # a spray from one address
+        assert login(client, f"name_{n}", WRONG, ip="10.33.0.1").status_code == 400
+    refused = login(client, "target", ip="10.33.0.1")
+    assert refused.status_code == 429
+    retry = int(refused.headers["Retry-After"])
+    assert 1 <= retry <= 2
+    clock.advance(retry)
+    assert login(client, "target", ip="10.33.0.1").status_code == 200
+
+
+def test_a_fourth_signup_from_one_ip_is_throttled_not_asked_for_a_solution(client, clock):
+    for n in range(3):
+        assert signup(client, f"burst_{n}", ip="10.34.0.1").status_code == 200
+    refused = signup(client, "burst_3", ip="10.34.0.1")
+    assert refused.status_code == 429, refused.get_json()
+    retry = int(refused.headers["Retry-After"])
+    # One second after the third sign-up, whose audit time is the real clock's (ahead of
+    # the frozen one by however long the sign-ups took).
+    assert 1 <= retry <= 10
+    clock.advance(retry)
+    assert signup(client, "burst_3", ip="10.34.0.1").status_code == 200
 
 
 def test_challenge_endpoint_hands_out_challenges(client):

@@ -14,6 +14,7 @@ from munjigi.extensions import db
 from munjigi.security import antibot
 from munjigi.security.models import User
 from tests.helpers import PASSWORD
+from tests.protection.conftest import at
 from tests.protection.conftest import login
 from tests.protection.conftest import signup
 
@@ -45,7 +46,15 @@ def attempt(send: Any, replays: list[str]) -> Any:
     return send(payload)
 
 
-def test_attacker_is_stopped_and_a_normal_user_is_not(app, client):
+def bot_request(client: Any, path: str, body: dict[str, Any], payload: Any, capable: bool) -> Any:
+    """The attacker's request; ``capable``: it declares it solves proofs of work."""
+    extra = {"HTTP_X_ALTCHA_CAPABLE": "1"} if capable else {}
+    sent = {**body, **({"altcha": payload} if payload else {})}
+    return client.post(path, json=sent, **at(ATTACKER, **extra))
+
+
+@pytest.mark.parametrize("capable", [True, False], ids=["solves-pow", "cannot-solve"])
+def test_attacker_is_stopped_and_a_normal_user_is_not(app, client, capable):
     assert signup(client, "victim", ip=NORMAL).status_code == 200
     assert login(client, "victim", ip=NORMAL).status_code == 200  # the victim's own device
     replays: list[str] = []
@@ -55,23 +64,26 @@ def test_attacker_is_stopped_and_a_normal_user_is_not(app, client):
     guesses.insert(25, PASSWORD)
     answers: Counter[int] = Counter()
     for guess in guesses:
+        body = {"username": "victim", "password": guess}
         response = attempt(
-            lambda payload, guess=guess: login(
-                client, "victim", guess, ip=ATTACKER, **({"altcha": payload} if payload else {})
+            lambda payload, body=body: bot_request(
+                client, "/members/login", body, payload, capable
             ),
             replays,
         )
         answers[response.status_code] += 1
     assert answers[200] == 0, answers  # never in, not even with the right password
-    assert answers[429] > 0  # the IP ran out of its failed-login budget
-    assert len(replays) > 0  # and it had to pay for its tries with proof of work
+    assert answers[429] > 0  # the IP ran out of its failed-login budget (or was throttled)
+    # A bot that solves pays for its tries with proof of work; one that cannot is throttled.
+    assert (len(replays) > 0) == capable
 
     # 2. Sign-up flood.
     created: Counter[int] = Counter()
     for n in range(30):
+        body = {"username": f"bot_{n}", "password": PASSWORD, "email": f"bot_{n}@example.com"}
         response = attempt(
-            lambda payload, n=n: signup(
-                client, f"bot_{n}", ip=ATTACKER, **({"altcha": payload} if payload else {})
+            lambda payload, body=body: bot_request(
+                client, "/members/forms", body, payload, capable
             ),
             replays,
         )

@@ -37,12 +37,21 @@ def failed_body(response: Any) -> dict[str, Any]:
     return body
 
 
+def throttled_body(response: Any) -> tuple[dict[str, Any], int]:
+    """A lock or delay: 429 with Retry-After, never the "wrong password" answer."""
+    assert response.status_code == 429, response.get_json()
+    body = response.get_json()
+    assert body["code"] == "rate_limited"
+    return body, int(response.headers["Retry-After"])
+
+
 def test_locked_pair_still_logs_in_from_another_ip(app, client, clock):
     assert signup(client, "victim").status_code == 200
     for _ in range(3):
         failed_body(login(client, "victim", WRONG, ip=ATTACKER))
-    # The right password from the attacker's address is refused like a wrong one...
-    failed_body(login(client, "victim", PASSWORD, ip=ATTACKER))
+    # The right password from the attacker's address waits out the lock (never "wrong")...
+    _, retry = throttled_body(login(client, "victim", PASSWORD, ip=ATTACKER))
+    assert 890 <= retry <= 900
     # ...while the owner, on another address, logs in.
     assert login(client, "victim", ip="10.0.0.2").status_code == 200
     lockouts = audit_events(app, "lockout")
@@ -52,14 +61,18 @@ def test_locked_pair_still_logs_in_from_another_ip(app, client, clock):
     assert len(audit_events(app, "login_failed")) == 4
 
 
-def test_locked_unknown_and_wrong_password_get_the_same_answer(client, clock):
+def test_locked_account_and_locked_unknown_name_get_the_same_answer(client, clock):
     signup(client, "victim")
     for _ in range(3):
         login(client, "victim", WRONG, ip=ATTACKER)
-    locked = failed_body(login(client, "victim", PASSWORD, ip=ATTACKER))
-    unknown = failed_body(login(client, "nobody_here", PASSWORD, ip="10.0.0.3"))
-    wrong = failed_body(login(client, "victim", WRONG, ip="10.0.0.4"))
-    assert locked == unknown == wrong
+        login(client, "nobody_here", WRONG, ip=ATTACKER)
+    locked = throttled_body(login(client, "victim", PASSWORD, ip=ATTACKER))
+    unknown = throttled_body(login(client, "nobody_here", PASSWORD, ip=ATTACKER))
+    assert locked == unknown
+    # Not locked: unknown name and wrong password still share the 400.
+    assert failed_body(login(client, "nobody_else", PASSWORD, ip="10.0.0.3")) == failed_body(
+        login(client, "victim", WRONG, ip="10.0.0.4")
+    )
 
 
 def test_unknown_names_are_locked_exactly_like_accounts(client, clock):
@@ -76,7 +89,7 @@ def test_pair_lock_ends_by_itself_and_refusals_do_not_extend_it(client, clock):
     for _ in range(3):
         login(client, "victim", WRONG, ip=ATTACKER)
     clock.advance(600)
-    failed_body(login(client, "victim", PASSWORD, ip=ATTACKER))  # still locked, not extended
+    throttled_body(login(client, "victim", PASSWORD, ip=ATTACKER))  # still locked, not extended
     clock.advance(301)
     assert login(client, "victim", ip=ATTACKER).status_code == 200
 
@@ -134,7 +147,7 @@ def test_account_delay_grows_but_never_locks_out_a_trusted_device(app, client, c
     for n in range(3):
         failed_body(login(client, "victim", WRONG, ip=f"10.77.0.{n}"))
     # Third failure: every new address must now wait one second after the latest failure.
-    failed_body(login(client, "victim", PASSWORD, ip="10.0.0.7"))
+    assert throttled_body(login(client, "victim", PASSWORD, ip="10.0.0.7"))[1] == 1
     assert login(client, "victim", ip="10.0.0.5").status_code == 200  # trusted pair skips it
     # A success from a trusted device forgives the account's failures.
     assert login(client, "victim", ip="10.0.0.7").status_code == 200
@@ -142,12 +155,35 @@ def test_account_delay_grows_but_never_locks_out_a_trusted_device(app, client, c
         clock.advance(60)
         failed_body(login(client, "victim", WRONG, ip=f"10.77.1.{n}"))
     # Four more failures: the wait is now 2 s, and refusals while waiting do not add to it.
-    failed_body(login(client, "victim", PASSWORD, ip="10.0.0.8"))
+    assert throttled_body(login(client, "victim", PASSWORD, ip="10.0.0.8"))[1] == 2
     clock.advance(1)
-    failed_body(login(client, "victim", PASSWORD, ip="10.0.0.8"))
+    assert throttled_body(login(client, "victim", PASSWORD, ip="10.0.0.8"))[1] == 1
     clock.advance(1)
     assert login(client, "victim", ip="10.0.0.8").status_code == 200
     assert "account_throttled" in [e.reason for e in audit_events(app, "lockout")]
+
+
+def test_owner_gets_in_despite_four_failures_from_elsewhere(client, clock):
+    signup(client, "victim")
+    for n in range(4):  # below MUNJIGI_LOGIN_ACCOUNT_FAILURES (5): no account-wide delay yet
+        failed_body(login(client, "victim", WRONG, ip=f"10.78.0.{n}"))
+    assert login(client, "victim", ip="10.0.1.1").status_code == 200
+
+
+def test_owner_is_never_told_a_correct_password_is_wrong(app, client, clock):
+    signup(client, "victim")
+    for n in range(5):  # the fifth failure starts the account-wide delay
+        failed_body(login(client, "victim", WRONG, ip=f"10.79.0.{n}"))
+    # The owner, on a device that never logged in: wait, not "wrong password".
+    refused = login(client, "victim", PASSWORD, ip="10.0.2.1")
+    body, retry = throttled_body(refused)
+    assert retry == 1
+    # An unknown name with the same history gets the very same answer.
+    for n in range(5):
+        failed_body(login(client, "ghost_user", WRONG, ip=f"10.79.1.{n}"))
+    assert throttled_body(login(client, "ghost_user", PASSWORD, ip="10.0.2.2")) == (body, retry)
+    clock.advance(retry)
+    assert login(client, "victim", ip="10.0.2.1").status_code == 200
 
 
 def test_account_delay_is_capped():

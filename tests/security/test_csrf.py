@@ -173,3 +173,28 @@ def test_request_without_origin_or_fetch_metadata_is_allowed() -> None:
 def test_unsafe_methods_are_the_state_changing_ones() -> None:
     assert {"POST", "PUT", "PATCH", "DELETE"} == csrf.UNSAFE_METHODS
     assert not {"GET", "HEAD", "OPTIONS"} & csrf.UNSAFE_METHODS
+
+
+# --- which bound values a token accepts ---------------------------------------------------
+
+
+def test_refresh_claims_accept_either_bound_csrf_value() -> None:
+    claims = {"type": "refresh", "csrf": "refresh-value", "acsrf": "access-value"}
+    assert csrf.claims_match(claims, "refresh-value") is True
+    assert csrf.claims_match(claims, "access-value") is True
+    assert csrf.claims_match(claims, "other-value") is False
+    assert csrf.claims_match(claims, None) is False
+    assert csrf.claims_match(claims, "") is False
+
+
+def test_access_claims_accept_only_their_own_csrf_value() -> None:
+    claims = {"type": "access", "csrf": "access-value", "acsrf": "refresh-value"}
+    assert csrf.claims_match(claims, "access-value") is True
+    assert csrf.claims_match(claims, "refresh-value") is False
+
+
+def test_refresh_claims_without_the_access_value_still_need_their_own() -> None:
+    claims = {"type": "refresh", "csrf": "refresh-value"}
+    assert csrf.claims_match(claims, "refresh-value") is True
+    assert csrf.claims_match(claims, "") is False
+    assert csrf.claims_match(claims, "None") is False

@@ -153,11 +153,41 @@ def test_an_expired_page_load_renews_first_instead_of_failing(app, member, clock
     assert member.client.get("/account").status_code == 200
 
 
-def test_renewal_without_its_csrf_value_ends_at_the_login_form(app, member, clock):
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [({"Origin": "https://evil.example"}, "origin_refused"), ({}, "csrf_failed")],
+)
+def test_a_refused_renewal_keeps_the_session_cookies(app, member, clock, headers, code):
+    # A cross-site form (or one without the CSRF value) must not log the member out.
     clock.advance(app.extensions["munjigi"].settings.access_ttl + 60)
-    response = member.client.post("/members/tokens/renew", data={"next": "/account"})
+    response = member.client.post(
+        "/members/tokens/renew", data={"next": "/account"}, headers=headers
+    )
+    assert response.status_code == 403
+    assert not [
+        c for c in response.headers.getlist("Set-Cookie") if "Expires=Thu, 01 Jan 1970" in c
+    ]
+    assert member.cookie("refresh_token_cookie") is not None
+    shell = member.client.get("/account")
+    renew = member.client.post(
+        "/members/tokens/renew", data={"csrf_token": hidden_csrf(shell.text), "next": "/account"}
+    )
+    assert renew.status_code == 303 and renew.headers["Location"] == "/account"
+
+
+def test_renewal_with_a_dead_session_ends_at_the_login_form(app, member, clock):
+    from munjigi.security import sessions
+
+    clock.advance(app.extensions["munjigi"].settings.access_ttl + 60)
+    shell = member.client.get("/account")
+    sessions.revoke_all(user_named("kim_chef").id, "test")
+    db.session.commit()
+    response = member.client.post(
+        "/members/tokens/renew", data={"csrf_token": hidden_csrf(shell.text), "next": "/account"}
+    )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/login?next=/account")
+    assert member.cookie("refresh_token_cookie") is None
 
 
 def test_a_revoked_session_lands_on_login_with_session_ended(app, member):

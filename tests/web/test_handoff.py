@@ -181,10 +181,68 @@ def test_a_hand_off_may_enrol_a_new_member_when_allowed(app, client, clock):
     assert client.get("/").status_code == 200
 
 
-def test_get_and_post_both_work_on_the_root(member):
+@pytest.mark.parametrize("form", [{}, {"q": "kimchi"}, {"username": "kim_chef"}], ids=repr)
+def test_a_post_that_is_no_hand_off_is_401_and_audited(member, form):
     assert member.client.get("/").status_code == 200
-    plain = member.client.post("/", data={})
-    assert plain.status_code == 303 and plain.headers["Location"] == "/"
+    response = member.client.post("/", data=form)
+    assert response.status_code == 401
+    assert "text/html" in response.content_type
+    assert len(_failures("handoff_malformed")) == 1
+    # The signed-in member's session is untouched.
+    assert member.client.get("/").status_code == 200
+
+
+def test_an_admin_hand_off_is_refused_by_default(app, client, clock):
+    make_user("kim_chef", role=Role.ADMIN)
+    response = client.post("/", data=signed(ts=int(clock.now)))
+    assert response.status_code == 401
+    assert client.get_cookie("access_token_cookie") is None
+    assert len(_failures("handoff_admin_refused")) == 1
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"handoff_secret": SECRET, "handoff_allow_admins": True}]
+)
+def test_an_admin_hand_off_opens_when_the_operator_allows_it(app, client, clock):
+    make_user("kim_chef", role=Role.ADMIN)
+    assert client.post("/", data=signed(ts=int(clock.now))).status_code == 200
+    assert client.get_cookie("access_token_cookie") is not None
+
+
+def test_a_hand_off_for_a_totp_member_continues_at_the_second_step(app, client, clock):
+    from tests.mfa.conftest import CHALLENGE
+    from tests.mfa.conftest import enrol
+    from tests.mfa.conftest import totp_code
+    from tests.web.conftest import Pages
+
+    make_user("kim_chef")
+    owner = Pages(app.test_client())
+    assert owner.login().status_code == 303
+    secret, _ = enrol(owner, clock)
+    clock.advance(30)
+
+    response = client.post("/", data=signed(ts=int(clock.now)))
+
+    assert response.status_code == 200
+    assert client.get_cookie("access_token_cookie") is None  # no session yet
+    assert "Hello, kim_chef" not in client.get("/").text
+    token = CHALLENGE.search(response.text)
+    assert token, "no second-step form"
+    ok = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == "handoff")).all()
+    assert [e.detail for e in ok] == [{"created": False, "second_step": True}]
+    # The second step, posted from our own page, opens the session.
+    page = Pages(client)
+    done = page.client.post(
+        "/login/second-factor",
+        data={
+            "challenge": token.group(1),
+            "code": totp_code(secret, clock),
+            "next": "/",
+            "csrf_token": page.form_token("/login"),
+        },
+    )
+    assert done.status_code == 303, done.text
+    assert client.get_cookie("access_token_cookie") is not None
 
 
 def test_the_worked_example_of_docs_handoff_md_is_right():

@@ -3,7 +3,9 @@
 SPEC §5. The pure checks (signature, freshness, shape) are in
 :mod:`munjigi.security.handoff`; this module adds what needs the database: the nonce is
 spent once, and the member must exist (unless the operator allows enrolment), be
-active, and have the email the sending site vouches for.
+active, and have the email the sending site vouches for. A hand-off proves the first
+factor only: a member with a second factor continues at the second step, and an admin is
+refused unless ``MUNJIGI_HANDOFF_ALLOW_ADMINS`` is on.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from munjigi.auth import services
 from munjigi.auth.exceptions import DuplicateMemberError
 from munjigi.errors import ValidationError
 from munjigi.extensions import db
+from munjigi.mfa import challenge
 from munjigi.security import audit
 from munjigi.security import handoff
 from munjigi.security import sessions
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.handoff import HandoffError
 from munjigi.security.handoff_models import HandoffNonce
+from munjigi.security.models import Role
 from munjigi.security.models import User
 from munjigi.security.models import UserStatus
 from munjigi.security.sessions import IssuedTokens
@@ -50,15 +54,18 @@ class HandoffLockedError(HandoffError):
     code = "handoff_locked"
 
 
-def attempted(form: Mapping[str, str]) -> bool:
-    """Whether a POST to ``/`` is a hand-off at all (any of its signed fields is present)."""
-    return any(form.get(name) for name in ("sig", "nonce", "ts"))
+class HandoffAdminError(HandoffError):
+    """The member is an admin and the operator has not allowed admins to arrive by hand-off."""
+
+    code = "handoff_admin_refused"
 
 
-def accept(form: Mapping[str, str]) -> tuple[User, IssuedTokens]:
-    """Open a session for the member a valid, fresh, unused hand-off names.
+def accept(form: Mapping[str, str]) -> tuple[User, IssuedTokens | challenge.Pending]:
+    """Open a session for the member a valid, fresh, unused hand-off names, or, when the
+    member has a second factor, return the pending challenge of the second step instead.
 
-    Every refusal is audited (``handoff_failed`` with the reason code) and raised.
+    Anything else posted to ``/`` (an empty form, unrelated fields) is a malformed
+    hand-off. Every refusal is audited (``handoff_failed`` with the reason code) and raised.
 
     :raises HandoffError: (401) for any reason; ``code`` says which.
     """
@@ -67,6 +74,8 @@ def accept(form: Mapping[str, str]) -> tuple[User, IssuedTokens]:
         claim = handoff.verify(dict(form), gk.settings.handoff_secret, int(gk.clock()))
         _spend(claim)
         user, created = _member(claim)
+        if user.role == Role.ADMIN and not gk.settings.handoff_allow_admins:
+            raise HandoffAdminError()
     except HandoffError as error:
         db.session.rollback()
         audit.record(
@@ -77,6 +86,13 @@ def accept(form: Mapping[str, str]) -> tuple[User, IssuedTokens]:
         )
         db.session.commit()
         raise
+    methods = challenge.enrolled_methods(user.id)
+    if methods:
+        # First factor only: the member finishes at the same second step as a password login.
+        pending = challenge.issue(user, methods)
+        audit.record("handoff", user_id=user.id, detail={"created": created, "second_step": True})
+        db.session.commit()
+        return user, pending
     issued = sessions.open_session(user, ip=audit.client_ip(), user_agent=audit.user_agent())
     audit.record(
         "handoff", user_id=user.id, session_id=issued.session_id, detail={"created": created}

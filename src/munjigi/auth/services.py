@@ -160,6 +160,8 @@ def login(username: str, password: str) -> tuple[User, IssuedTokens | challenge.
         )
         bruteforce.failed(attempt)
         db.session.commit()
+        if attempt.blocked:  # SPEC §6: a lock or delay is 429, never "wrong password"
+            raise bruteforce.throttled(attempt)
         raise LoginFailedError()
     if new_hash is not None:
         user.password_hash = new_hash  # parameters changed or legacy bcrypt: upgrade now

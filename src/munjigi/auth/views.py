@@ -21,7 +21,6 @@ from munjigi.auth import schemas
 from munjigi.auth import services
 from munjigi.auth.exceptions import DuplicateMemberError
 from munjigi.auth.exceptions import LoginFailedError
-from munjigi.errors import AppError
 from munjigi.errors import ValidationError
 from munjigi.mfa import challenge
 from munjigi.mfa import views as mfa_views
@@ -126,7 +125,10 @@ def renew_page() -> Response:
     try:
         claims, _ = verify_token(tokens.REFRESH)
         issued = sessions.rotate_refresh(claims)
-    except AppError:
+    except AuthenticationError:
+        # Only a bad token or session ends this browser's sign-in. A CSRF or Origin refusal
+        # (403) proves nothing about the session: clearing the cookies then would let any
+        # site log our users out with a cross-site form.
         pages.clear_cookies_after()
         return pages.login_redirect("ended", target)
     return _with_cookies(pages.see_other(target), issued)

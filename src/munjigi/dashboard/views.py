@@ -18,6 +18,8 @@ from munjigi.auth import handoff
 from munjigi.dashboard import bp
 from munjigi.dashboard import services
 from munjigi.db import utcnow
+from munjigi.mfa import challenge
+from munjigi.mfa import views as mfa_views
 from munjigi.recipes import pricing
 from munjigi.reports import audit_links
 from munjigi.reports import charts
@@ -31,10 +33,8 @@ from munjigi.security.models import Role
 
 @bp.route("/", methods=["GET", "POST"])
 def index() -> Response | str:
-    if request.method == "POST":
-        if handoff.attempted(request.form):
-            return _accept_handoff()
-        return pages.see_other(url_for("dashboard.index"))
+    if request.method == "POST":  # SPEC §5: anything but a valid hand-off is 401
+        return _accept_handoff()
     return _home()
 
 
@@ -89,6 +89,12 @@ def _accept_handoff() -> Response:
             link_url=url_for("auth.login_page"),
             link_text="Log in",
         )
+    if isinstance(issued, challenge.Pending):  # a second factor: continue at its step
+        response = mfa_views.second_step_page(
+            issued.token, url_for("dashboard.index"), methods=issued.methods
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
     response = pages.render("handoff.html", target=url_for("dashboard.index"))
     response.headers["Cache-Control"] = "no-store"
     transport.set_token_cookies(response, issued, gatekeeper().settings)

@@ -10,10 +10,13 @@ process. Difficulty rises with risk: each level is four times the work of the on
 
 Who meets it: the HTML sign-up form always (its script solves invisibly while the person
 types), the HTML login form always at the IP's current level, and JSON clients only once
-their IP or account looks suspicious (recent failed logins, sign-up bursts), so ordinary API
-clients never do. JSON flow: the API answers ``428 challenge_required`` with the challenge in
+their IP or (account, IP) pair looks suspicious (recent failed logins, sign-up bursts) **and**
+they have said they can solve one (``X-Altcha-Capable: 1``, or a solution in the request).
+JSON flow: the API answers ``428 challenge_required`` with the challenge in
 ``fields.altcha``; the client solves it and repeats the request with ``"altcha": <payload>``
 in the body (or the ``X-Altcha`` header); ``GET /api/antibot/challenge`` also hands one out.
+A client that never said so (the original 한끼얼마 clients) cannot solve one, and a 428 would
+lock it out: it gets the throttling answer instead, 429 with ``Retry-After`` (SPEC §6).
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 import random
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -44,8 +47,10 @@ from munjigi.config import Settings
 from munjigi.extensions import db
 from munjigi.security import audit
 from munjigi.security import ratelimit
+from munjigi.security import suspicion
 from munjigi.security.exceptions import BotBlockedError
 from munjigi.security.exceptions import ChallengeRequiredError
+from munjigi.security.exceptions import RateLimitedError
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.models import AuditEvent
 from munjigi.security.protection_models import SpentChallenge
@@ -59,12 +64,14 @@ log = logging.getLogger(__name__)
 ALGORITHM = "SHA-256"
 SOLUTION_FIELD = "altcha"
 SOLUTION_HEADER = "X-Altcha"
+# A JSON client sends this ("1") to say it solves proofs of work (SPEC §6).
+CAPABLE_HEADER = "X-Altcha-Capable"
 HONEYPOT_FIELD = "website"
 FORM_TOKEN_FIELD = "antibot_form"  # noqa: S105 - a field name, not a secret
 # HTML forms that carry the anti-bot fields, and what their PoW protects.
 FORM_PURPOSES = {"auth.login_page": "login", "auth.signup_page": "signup"}
 SIGNUP_ENDPOINTS = frozenset({"auth.create_member", "auth.signup_page"})
-MAX_LEVEL = 4
+MAX_LEVEL = suspicion.MAX_LEVEL
 _MAX_PAYLOAD = 4096
 # User-Agents of HTTP libraries and crawlers: a browser never sends these (case-insensitive).
 SCRIPTED_AGENTS = re.compile(
@@ -204,13 +211,40 @@ def presented_solution() -> str | None:
     return found or None
 
 
-def require(purpose: str, level: int) -> None:
+def client_can_solve() -> bool:
+    """Whether this client may be asked for a proof of work (428) at all.
+
+    It said so (``X-Altcha-Capable: 1``), it sent a solution (it has solved before), or it
+    is one of our PoW forms, whose script solves invisibly.
+    """
+    if request.headers.get(CAPABLE_HEADER, "").strip() == "1":
+        return True
+    if request.endpoint in FORM_PURPOSES:
+        return True
+    return presented_solution() is not None
+
+
+def require(purpose: str, level: int, *, wait: Callable[[], int] | None = None) -> None:
     """Demand a valid, unspent solution at ``level`` (no-op at level 0 or when disabled).
+
+    A client that cannot solve one (:func:`client_can_solve`) is throttled instead: ``wait``
+    (or, for sign-ups, :func:`suspicion.signup_wait`) says how many seconds it must still wait; 0
+    lets the request through.
 
     :raises ChallengeRequiredError: (428) none, or one that is forged, wrong, expired, too
         easy or already spent; the error carries a fresh challenge.
+    :raises RateLimitedError: (429) a client that cannot solve one must wait.
     """
     if level <= 0 or not enabled():
+        return
+    if not client_can_solve():
+        if wait is not None:
+            seconds = wait()
+        else:
+            seconds = suspicion.signup_wait(request.remote_addr) if purpose == "signup" else 0
+        if seconds > 0:
+            record_block("rate_limited", f"{purpose}_throttled", purpose=purpose, wait=seconds)
+            raise RateLimitedError(retry_after=seconds)
         return
     settings = _settings()
     needed = difficulty_for(level, settings.antibot_pow_difficulty)
@@ -279,21 +313,6 @@ def signup_level(ip: str | None) -> int:
     if count < threshold:
         return 0
     return min(MAX_LEVEL, 1 + (count - threshold) // max(1, threshold))
-
-
-def level_from_failures(ip_failures: int, pair_failures: int, account_failures: int) -> int:
-    """Risk of a login: the IP's and the pair's failures escalate; the account's only asks.
-
-    An account attacked from elsewhere makes every client of it solve the easiest level, so
-    the attacker cannot impose a hard challenge (or a lockout) on the victim's own device.
-    """
-    settings = _settings()
-    ip_ratio = ip_failures / settings.antibot_suspicious_ip_failures
-    pair_ratio = pair_failures / settings.antibot_suspicious_account_failures
-    ratio = max(ip_ratio, pair_ratio)
-    if ratio >= 1:
-        return min(MAX_LEVEL, 1 + int(math.log2(ratio)))
-    return 1 if account_failures >= settings.antibot_suspicious_account_failures else 0
 
 
 # --- Flask wiring ----------------------------------------------------------------------

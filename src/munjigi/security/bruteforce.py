@@ -14,10 +14,17 @@ out on purpose. Three scopes are counted:
 - **IP**: ``login_ip_failures_minute`` / ``login_ip_failures_day`` failed logins, then 429
   with ``Retry-After`` until the window ends (Auth0's suspicious-IP throttling).
 
-Locked, throttled, unknown and wrong-password attempts get the same 400 ``login_failed``
-after the same work (one argon2 verification), and unknown names are tracked exactly like
-accounts, so nothing here tells an attacker whether an account exists. Unlock happens by
-time, by an admin (:func:`unlock`), or by a password change (:func:`install`).
+Unknown and wrong-password attempts get the same 400 ``login_failed`` after the same work
+(one argon2 verification). While a pair lock or the account's delay holds, the answer is
+429 with ``Retry-After`` and the password is not even checked: a correct password is never
+answered "wrong" (SPEC §6). Unknown names are tracked exactly like accounts, so the 429
+comes the same for them and nothing here tells an attacker whether an account exists.
+Unlock happens by time, by an admin (:func:`unlock`), or by a password change
+(:func:`install`).
+
+Suspicious IPs and pairs meet a proof of work (``antibot``) when the client can solve one;
+one that cannot is throttled instead: 1, 2, 4 … seconds after the pair's or the IP's latest
+failure (:func:`_throttle_wait`), never for the account as a whole.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from munjigi.config import Settings
 from munjigi.extensions import db
 from munjigi.security import antibot
 from munjigi.security import audit
+from munjigi.security import suspicion
 from munjigi.security.audit_chain import insert_ignore
 from munjigi.security.exceptions import RateLimitedError
 from munjigi.security.gatekeeper import gatekeeper
@@ -70,6 +78,8 @@ class Attempt:
     rows: dict[str, LoginThrottle]
     blocked: str | None = None
     trusted: bool = False
+    # While ``blocked``: whole seconds until the lock or delay ends (the 429's Retry-After).
+    retry_after: int = 0
 
     def subject(self, scope: str) -> str:
         if scope == PAIR:
@@ -164,15 +174,49 @@ def begin(login: str, user: User | None) -> Attempt:
     )
     pair_failures = _count(pair, settings.login_pair_window, now)
     failures = _account_failures(account, settings, now)
-    level = antibot.level_from_failures(day, pair_failures, 0 if attempt.trusted else failures)
-    antibot.require("login", level)
+    level = suspicion.level_from_failures(day, pair_failures)
+    antibot.require(
+        "login", level, wait=lambda: _throttle_wait(attempt, day, pair_failures, settings)
+    )
     if pair is not None and pair.locked_until is not None and pair.locked_until > now:
         attempt.blocked = "pair_locked"
+        attempt.retry_after = _seconds_until(pair.locked_until, now)
     elif not attempt.trusted and account is not None and account.last_failure_at is not None:
         rest = account_delay(failures, settings)
         if rest and now < account.last_failure_at + timedelta(seconds=rest):
             attempt.blocked = "account_delay"
+            attempt.retry_after = _seconds_until(
+                account.last_failure_at + timedelta(seconds=rest), now
+            )
     return attempt
+
+
+def throttled(attempt: Attempt) -> RateLimitedError:
+    """The answer to a blocked attempt: 429 until the lock or delay ends (SPEC §6)."""
+    return RateLimitedError(retry_after=attempt.retry_after)
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _throttle_wait(attempt: Attempt, day: int, pair_failures: int, settings: Settings) -> int:
+    """Seconds a client that cannot solve a proof of work must still wait (0: go ahead).
+
+    The pair's and the IP's own failures only: each beyond the suspicious threshold doubles
+    the wait after that scope's latest failure. Refused attempts are not failures, so
+    waiting it out always works.
+    """
+    waits = [0]
+    for row, failures, threshold in (
+        (attempt.rows.get(PAIR), pair_failures, settings.antibot_suspicious_account_failures),
+        (attempt.rows.get(IP_DAY), day, settings.antibot_suspicious_ip_failures),
+    ):
+        if row is not None and row.last_failure_at is not None and failures >= threshold:
+            waits.append(
+                suspicion.wait_after(row.last_failure_at, failures - threshold, attempt.now)
+            )
+    return max(waits)
 
 
 def _lock_rows(attempt: Attempt, scopes: tuple[str, ...]) -> dict[str, LoginThrottle]:
@@ -281,7 +325,7 @@ def ip_level(ip: str) -> int:
         return 0
     now = gatekeeper().now()
     row = db.session.get(LoginThrottle, (IP_DAY, ip))
-    return antibot.level_from_failures(_count(row, 86400, now), 0, 0)
+    return suspicion.level_from_failures(_count(row, 86400, now), 0)
 
 
 def unlock(user_id: int, *, actor_id: int | None = None, reason: str = "admin") -> int:

@@ -94,7 +94,7 @@ def _check_csrf(claims: dict[str, Any]) -> None:
         settings.cors_origins,
     ):
         raise OriginRefusedError()
-    if not csrf.tokens_match(claims.get("csrf"), transport.presented_csrf(request)):
+    if not csrf.claims_match(claims, transport.presented_csrf(request)):
         raise CsrfError()
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Result
 
 from munjigi.extensions import db
 from munjigi.security import audit
+from munjigi.security import csrf as csrf_rules
 from munjigi.security import tokens
 from munjigi.security.exceptions import RefreshReusedError
 from munjigi.security.exceptions import SessionRevokedError
@@ -91,9 +92,12 @@ def open_session(user: User, *, ip: str | None, user_agent: str | None) -> Issue
 def rotate_refresh(claims: dict[str, Any]) -> IssuedTokens:
     """Exchange a verified refresh token for a new pair (SPEC §3 rotation).
 
-    The first use of a refresh token wins atomically. A second use inside the grace window
-    (two tabs) gets its own new pair; a use after the window means the token was copied:
-    the whole session is revoked and audited, and the caller gets 401.
+    The first use of a refresh token wins atomically and creates its successor. A second
+    use inside the grace window (two tabs) gets that same successor again (same ``jti``,
+    re-signed with fresh CSRF values), never a new one: a session has one refresh chain, so
+    whichever tab moves on first makes the other's copy a replay. A use after the window
+    means the token was copied: the whole session is revoked and audited, and the caller
+    gets 401.
 
     :raises SessionRevokedError: the session is gone, revoked or expired.
     :raises RefreshReusedError: replay after the grace window.
@@ -101,6 +105,8 @@ def rotate_refresh(claims: dict[str, Any]) -> IssuedTokens:
     gk = gatekeeper()
     now = gk.now()
     sid, jti = claims["sid"], claims["jti"]
+    # The session row lock serialises every rotation of one session: a second tab waits
+    # here until the first committed its successor.
     session = _load_live_session(sid, str(claims["sub"]), now)
     claimed = db.session.execute(
         update(RefreshToken)
@@ -111,6 +117,7 @@ def rotate_refresh(claims: dict[str, Any]) -> IssuedTokens:
         )
         .values(used_at=now)
     )
+    successor: RefreshToken | None = None
     if not _rowcount(claimed):
         # A locking read sees the winner's committed used_at even under MariaDB's
         # REPEATABLE READ snapshot.
@@ -131,13 +138,29 @@ def rotate_refresh(claims: dict[str, Any]) -> IssuedTokens:
             )
             db.session.commit()
             raise RefreshReusedError()
+        successor = _chain_head(sid)
     user = db.session.get(User, session.user_id)
     assert user is not None  # noqa: S101 - the session row's foreign key guarantees it
     session.last_used_at = now
-    issued = _issue(session, user.role, now)
-    audit.record("refresh", user_id=session.user_id, session_id=sid)
+    issued = _issue(session, user.role, now, successor=successor)
+    audit.record(
+        "refresh",
+        user_id=session.user_id,
+        session_id=sid,
+        detail={"grace_reuse": True} if successor is not None else None,
+    )
     db.session.commit()
     return issued
+
+
+def _chain_head(sid: str) -> RefreshToken | None:
+    """The session's live refresh token: the newest one nobody has used yet."""
+    return db.session.scalars(
+        select(RefreshToken)
+        .where(RefreshToken.session_id == sid, RefreshToken.used_at.is_(None))
+        .order_by(RefreshToken.issued_at.desc(), RefreshToken.jti)
+        .limit(1)
+    ).first()
 
 
 def check_access(claims: dict[str, Any], transport: str) -> Principal:
@@ -227,8 +250,14 @@ def list_active(user_id: int) -> list[AuthSession]:
     )
 
 
-def _issue(session: AuthSession, role: Role, now: datetime) -> IssuedTokens:
-    """Sign an access and a refresh token for ``session`` and record the refresh ``jti``."""
+def _issue(
+    session: AuthSession, role: Role, now: datetime, *, successor: RefreshToken | None = None
+) -> IssuedTokens:
+    """Sign an access and a refresh token for ``session`` and record the refresh ``jti``.
+
+    With ``successor`` (a grace-window reuse), the refresh token is that existing row's
+    again (same ``jti`` and expiry), so no second chain starts.
+    """
     gk = gatekeeper()
     settings = gk.settings
     key = gk.keys.signing_key(db.session)
@@ -236,8 +265,10 @@ def _issue(session: AuthSession, role: Role, now: datetime) -> IssuedTokens:
     limit = int(session.expires_at.timestamp())
     access_exp = min(now_ts + settings.access_ttl, limit)
     refresh_exp = min(now_ts + settings.refresh_ttl, limit)
+    if successor is not None:
+        refresh_exp = min(int(successor.expires_at.timestamp()), limit)
     access_csrf, refresh_csrf = tokens.new_id(), tokens.new_id()
-    refresh_jti = tokens.new_id()
+    refresh_jti = successor.jti if successor is not None else tokens.new_id()
 
     def sign(token_type: str, expires_at: int, jti: str | None, csrf: str) -> str:
         claims = tokens.build_claims(
@@ -251,16 +282,23 @@ def _issue(session: AuthSession, role: Role, now: datetime) -> IssuedTokens:
             jti=jti,
             csrf=csrf,
         )
+        if token_type == tokens.REFRESH:
+            # The refresh path also accepts the access token's CSRF value (csrf.claims_match).
+            claims[csrf_rules.ACCESS_CSRF_CLAIM] = access_csrf
         return tokens.encode(claims, key)
 
     access = sign(tokens.ACCESS, access_exp, None, access_csrf)
     refresh = sign(tokens.REFRESH, refresh_exp, refresh_jti, refresh_csrf)
     refresh_expires_at = datetime.fromtimestamp(refresh_exp, now.tzinfo)
-    db.session.add(
-        RefreshToken(
-            jti=refresh_jti, session_id=session.id, issued_at=now, expires_at=refresh_expires_at
+    if successor is None:
+        db.session.add(
+            RefreshToken(
+                jti=refresh_jti,
+                session_id=session.id,
+                issued_at=now,
+                expires_at=refresh_expires_at,
+            )
         )
-    )
     session.idle_expires_at = refresh_expires_at
     return IssuedTokens(
         session_id=session.id,
