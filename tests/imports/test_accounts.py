@@ -79,9 +79,7 @@ def _import_and_check(runner, client, url: str, schemas: list[str]) -> None:
     assert counts() == before
 
 
-def test_hankki_source_on_servers(runner, client, worker_id_safe, backend):
-    if backend != "sqlite":
-        pytest.skip("the server sources are read once, into SQLite")
+def test_hankki_source_on_servers(runner, client, worker_id_safe):
     for server in ("postgres", "mariadb"):
         with sourcedb.server_database(server, worker_id_safe) as url:
             rows = sourcedb.hankki_rows()
