@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy import select
 
 from munjigi.auth import services as members
@@ -101,22 +100,22 @@ def import_posts(ctx: Context, batch: list[Post]) -> None:
     ingredients = journal.mapped(ctx.source, INGREDIENT, (p.ingredient_old_id for p in fresh))
     prices = _catalogue_prices([i for i in ingredients.values() if i])
     now = utcnow()
-    made: list[tuple[Post, Recipe, tuple[int, Decimal] | None, Decimal]] = []
+    made: list[tuple[Post, dict[str, Any], tuple[int, Decimal] | None, Decimal]] = []
     for post in fresh:
         author = _author(ctx, POST, post.old_id, post.user_old_id, authors)
         if author is None:
             continue
         title = (post.title or "").strip()[:TITLE_LENGTH]
         created = post.created_at or now
-        recipe = Recipe(
-            title=title,
-            title_key=search.search_key(title),
-            content=post.content or "",
-            servings=1,
-            user_id=author,
-            created_at=created,
-            modified_at=post.modified_at or created,
-        )
+        recipe = {
+            "title": title,
+            "title_key": search.search_key(title),
+            "content": post.content or "",
+            "servings": 1,
+            "user_id": author,
+            "created_at": created,
+            "modified_at": post.modified_at or created,
+        }
         line = _line(ctx, post, ingredients, prices)
         cost = Decimal(0)
         if line is not None:
@@ -133,37 +132,38 @@ def import_posts(ctx: Context, batch: list[Post]) -> None:
     ctx.count(POST, "imported", len(made))
     if not ctx.apply or not made:
         return
-    db.session.add_all([recipe for _, recipe, _, _ in made])
-    db.session.flush()
+    # Plain executemany INSERTs (RETURNING the new ids): the ORM's per-object bookkeeping
+    # cost more than the database at a million recipes.
+    ids = journal.write_returning_ids(Recipe, [recipe for _, recipe, _, _ in made])
     lines = [
-        {"recipe_id": r.id, "ingredient_id": line[0], "position": 0, "quantity": line[1]}
-        for _, r, line, _ in made
+        {"recipe_id": i, "ingredient_id": line[0], "position": 0, "quantity": line[1]}
+        for i, (_, _, line, _) in zip(ids, made, strict=True)
         if line is not None
     ]
     grams = [
-        {"gram": gram, "recipe_id": r.id}
-        for _, r, _, _ in made
-        for gram in search.title_grams(r.title)
+        {"gram": gram, "recipe_id": i}
+        for i, (_, recipe, _, _) in zip(ids, made, strict=True)
+        for gram in search.title_grams(recipe["title"])
     ]
     history = [
         {
-            "recipe_id": r.id,
+            "recipe_id": i,
             "source": ctx.source,
             "old_id": p.old_id,
             "stored_price": p.price,
             "computed_price": cost.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
             "imported_at": now,
         }
-        for p, r, _, cost in made
+        for i, (p, _, _, cost) in zip(ids, made, strict=True)
     ]
     for model, rows in (
         (RecipeIngredient, lines),
         (RecipeTitleGram, grams),
         (ImportedPrice, history),
     ):
-        if rows:
-            db.session.execute(insert(model), rows)
-    journal.remember(ctx.source, POST, ctx.run_id, ((p.old_id, r.id) for p, r, _, _ in made))
+        journal.write(model, rows)
+    pairs = ((p.old_id, i) for i, (p, _, _, _) in zip(ids, made, strict=True))
+    journal.remember(ctx.source, POST, ctx.run_id, pairs)
 
 
 def import_comments(ctx: Context, batch: list[SourceComment]) -> None:
@@ -175,7 +175,7 @@ def import_comments(ctx: Context, batch: list[SourceComment]) -> None:
     posts = journal.mapped(ctx.source, POST, (c.post_old_id for c in fresh))
     authors = journal.mapped(ctx.source, USER, (c.user_old_id for c in fresh))
     now = utcnow()
-    made: list[tuple[str, Comment]] = []
+    made: list[tuple[str, dict[str, Any]]] = []
     for item in fresh:
         recipe = ctx.resolve(POST, item.post_old_id, posts)
         if recipe is None:
@@ -185,20 +185,20 @@ def import_comments(ctx: Context, batch: list[SourceComment]) -> None:
         if author is None:
             continue
         created = item.created_at or now
-        row = Comment(
-            recipe_id=recipe,
-            user_id=author,
-            content=item.content or "",
-            created_at=created,
-            modified_at=item.modified_at or created,
-        )
+        row = {
+            "recipe_id": recipe,
+            "user_id": author,
+            "content": item.content or "",
+            "created_at": created,
+            "modified_at": item.modified_at or created,
+        }
         made.append((item.old_id, row))
     ctx.count(COMMENT, "imported", len(made))
     if not ctx.apply or not made:
         return
-    db.session.add_all([row for _, row in made])
-    db.session.flush()
-    journal.remember(ctx.source, COMMENT, ctx.run_id, ((old, row.id) for old, row in made))
+    ids = journal.write_returning_ids(Comment, [row for _, row in made])
+    pairs = ((old, i) for (old, _), i in zip(made, ids, strict=True))
+    journal.remember(ctx.source, COMMENT, ctx.run_id, pairs)
 
 
 def import_likes(ctx: Context, kind: str, batch: list[Like]) -> None:
@@ -234,10 +234,8 @@ def import_likes(ctx: Context, kind: str, batch: list[Like]) -> None:
     ctx.count(kind, "imported", len(made))
     if not ctx.apply or not made:
         return
-    rows = [model(**values) for _, values in made]
-    db.session.add_all(rows)
-    db.session.flush()
-    pairs = ((old, row.id) for (old, _), row in zip(made, rows, strict=True))
+    ids = journal.write_returning_ids(model, [values for _, values in made])
+    pairs = ((old, i) for (old, _), i in zip(made, ids, strict=True))
     journal.remember(ctx.source, kind, ctx.run_id, pairs)
 
 

@@ -102,5 +102,18 @@ def remember(source: str, kind: str, run_id: int, pairs: Iterable[tuple[str, int
         {"source": source, "kind": kind, "old_id": old, "new_id": new, "run_id": run_id}
         for old, new in pairs
     ]
+    write(ImportMapping, rows)
+
+
+def write(model: Any, rows: list[dict[str, Any]]) -> None:
+    """A plain executemany INSERT on the session's connection: no ORM bookkeeping per row."""
     if rows:
-        db.session.execute(insert(ImportMapping), rows)
+        db.session.connection().execute(insert(model.__table__), rows)
+
+
+def write_returning_ids(model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT ``rows`` in one batch and return their new ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    stmt = insert(model.__table__).returning(model.__table__.c.id, sort_by_parameter_order=True)
+    return [int(row[0]) for row in db.session.connection().execute(stmt, rows)]
