@@ -7,7 +7,7 @@ PORT ?= 5000
 # Parallel test workers; every worker gets its own databases.
 WORKERS ?= 2
 
-.PHONY: install run test lint format migrate clean bench
+.PHONY: install run test lint format migrate clean bench bench-import
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -49,6 +49,12 @@ $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml requirements.lock
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py
+
+# Import benchmark, not part of `make test`: 100,000 users and 1,000,000 한끼얼마 posts from
+# SQLite into SQLite and PostgreSQL (IMPORT_USERS, IMPORT_RECIPES, IMPORT_TARGETS,
+# IMPORT_POSTGRES_URL; see bench/import_bench.py and docs/performance.md).
+bench-import: install
+	$(BIN)/python bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,12 +9,16 @@ from sqlalchemy import delete
 from sqlalchemy import select
 
 from munjigi.extensions import db
+from munjigi.imports import cli as imports_cli
 
 group = AppGroup("munjigi", help="Manage Munjigi users, keys and sessions.")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(group)
+
+
+imports_cli.register(group)  # import hankki|auth-system|file, delete-user (munjigi.imports)
 
 
 @group.command("create-admin")

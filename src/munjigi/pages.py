@@ -164,13 +164,17 @@ def page(view: F) -> F: ...
 
 
 @overload
-def page(view: None = None, *, role: Role | None = None) -> Callable[[F], F]: ...
+def page(
+    view: None = None, *, role: Role | None = None, password_step: bool = False
+) -> Callable[[F], F]: ...
 
 
-def page(view: F | None = None, *, role: Role | None = None) -> Any:
+def page(view: F | None = None, *, role: Role | None = None, password_step: bool = False) -> Any:
     """Guard an HTML view: a signed-in user (with ``role``), else the right redirect.
 
-    A member on an admin page gets the 403 page, never a crash or a login prompt.
+    A member on an admin page gets the 403 page, never a crash or a login prompt. A member
+    whose imported password today's policy refuses is sent to change it first; only views
+    declared ``password_step`` (the change itself, logging out) open before that.
     """
 
     def decorate(func: F) -> F:
@@ -181,6 +185,9 @@ def page(view: F | None = None, *, role: Role | None = None) -> Any:
                 return outcome
             if role is not None and outcome.role != role:
                 raise RoleRequiredError()
+            if not password_step and page_user().password_change_required:
+                step = url_for("account.account", notice="password_change_required")
+                return see_other(f"{step}#password")
             return func(*args, **kwargs)
 
         return cast(F, wrapper)

@@ -18,6 +18,10 @@ NOTICES = {
     "locked": "User locked. Their sessions ended at once.",
     "unlocked": "User unlocked.",
     "deleted": "User deleted.",
+    "password_change_required": (
+        "Your password was brought over from the old system, and today's rules refuse it. "
+        "Choose a new one to continue."
+    ),
 }
 
 
@@ -88,6 +92,7 @@ EVENT_LABELS = {
     "pow_failed": "Bot blocked (proof of work)",
     "key_rotated": "Signing key rotated",
     "audit_purged": "Audit log purged",
+    "imported": "Account imported",
     # Account lifecycle (email)
     "verification_requested": "Verification mail asked for",
     "verification_sent": "Verification mail sent",

@@ -69,6 +69,7 @@ def change_password(principal: Principal, current: str, new: str, confirm: str) 
         raise ValidationError(fields={"new_password_confirm": [MISMATCH]})
     user.password_hash = gk.hasher.hash(new)
     user.password_changed_at = gk.now()
+    user.password_review = None  # a chosen password passed today's policy
     ended = sessions.revoke_all(
         user.id, "password_changed", keep=principal.session_id, actor_id=user.id
     )

@@ -23,7 +23,7 @@ from munjigi.security.stepup import fresh_auth_required
 
 
 @bp.get("")
-@pages.page
+@pages.page(password_step=True)
 def account() -> Response:
     return _account_page()
 
@@ -39,7 +39,7 @@ def update_profile() -> Response:
 
 
 @bp.post("/password")
-@pages.page
+@pages.page(password_step=True)
 @fresh_auth_required(page=True)
 def change_password() -> Response:
     form = request.form

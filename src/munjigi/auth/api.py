@@ -69,7 +69,13 @@ def login(body: dict[str, str]) -> dict[str, Any]:
             challenge_expires_at=issued.expires_at,
         )
     _set_cookies_on_response(issued)
-    return success("로그인 성공", user_id=user.id, username=user.username, **_token_fields(issued))
+    return success(
+        "로그인 성공",
+        user_id=user.id,
+        username=user.username,
+        password_change_required=user.password_change_required,
+        **_token_fields(issued),
+    )
 
 
 @bp.post("/members/login/mfa")
@@ -85,7 +91,13 @@ def login(body: dict[str, str]) -> dict[str, Any]:
 def login_mfa(body: dict[str, str]) -> dict[str, Any]:
     user, issued = mfa_services.login_with_code(body["challenge"], body["code"])
     _set_cookies_on_response(issued)
-    return success("로그인 성공", user_id=user.id, username=user.username, **_token_fields(issued))
+    return success(
+        "로그인 성공",
+        user_id=user.id,
+        username=user.username,
+        password_change_required=user.password_change_required,
+        **_token_fields(issued),
+    )
 
 
 @bp.post("/members/reauth")

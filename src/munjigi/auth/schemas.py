@@ -71,6 +71,8 @@ class TokensOut(Envelope):
 class LoginOut(TokensOut):
     user_id = Integer()
     username = String()
+    # An imported password today's policy refuses: it worked, but must be changed first.
+    password_change_required = Boolean()
     # Second factor enrolled (docs/security.md "Second factors and step-up"): no tokens yet,
     # but a challenge for POST /members/login/mfa and the methods that can answer it.
     mfa_required = Boolean()

@@ -26,6 +26,7 @@ from munjigi.security import bruteforce
 from munjigi.security import sessions
 from munjigi.security import stepup
 from munjigi.security.gatekeeper import gatekeeper
+from munjigi.security.models import PASSWORD_CHANGE
 from munjigi.security.models import AuthSession
 from munjigi.security.models import Role
 from munjigi.security.models import User
@@ -165,6 +166,9 @@ def login(username: str, password: str) -> tuple[User, IssuedTokens | challenge.
         raise LoginFailedError()
     if new_hash is not None:
         user.password_hash = new_hash  # parameters changed or legacy bcrypt: upgrade now
+    if user.password_review is not None:  # imported: only now is the plaintext at hand
+        refused = gk.password_policy.problems(password, username=user.username, email=user.email)
+        user.password_review = PASSWORD_CHANGE if refused else None
     # MUNJIGI_EMAIL_VERIFICATION_REQUIRED (lifecycle): before a session or a second step.
     verification.require_verified(user)
     methods = challenge.enrolled_methods(user.id)
@@ -209,6 +213,15 @@ def delete_member(principal: Principal, user_id: int) -> None:
     """
     if principal.user_id != user_id and not principal.is_admin:
         raise DeleteForbiddenError()
+    remove_member(user_id, actor_id=principal.user_id)
+
+
+def remove_member(user_id: int, *, actor_id: int | None, reason: str | None = None) -> None:
+    """Delete a member with everything of theirs, once allowed (also ``flask munjigi delete-user``).
+
+    :raises MemberNotFoundError: no such member.
+    :raises LastAdminError: the member is the only admin left.
+    """
     user = get_member(user_id)
     if user.role == Role.ADMIN and _admin_count() <= 1:
         raise LastAdminError()
@@ -216,8 +229,9 @@ def delete_member(principal: Principal, user_id: int) -> None:
     audit.record(
         "member_deleted",
         user_id=user_id,
-        actor_id=principal.user_id,
-        detail={"by_admin": principal.user_id != user_id},
+        actor_id=actor_id,
+        reason=reason,
+        detail={"by_admin": actor_id != user_id},
     )
     db.session.commit()
 

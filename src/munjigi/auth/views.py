@@ -97,7 +97,7 @@ def terms_page() -> str:
 
 @bp.post("/logout")
 @bp.doc(hide=True)
-@pages.page
+@pages.page(password_step=True)
 def logout_page() -> Response:
     services.logout(pages.principal())
     pages.clear_cookies_after()

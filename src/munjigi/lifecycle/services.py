@@ -205,6 +205,7 @@ def reset_password(token: str | None, password: str, confirm: str | None = None)
     now = gk.now()
     user.password_hash = gk.hasher.hash(password)
     user.password_changed_at = now  # also clears brute-force locks (bruteforce.install)
+    user.password_review = None  # a chosen password passed today's policy
     if user.email_verified_at is None and user.email_key == verification.address_key(
         spent.email or ""
     ):

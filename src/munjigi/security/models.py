@@ -37,6 +37,11 @@ class UserStatus(enum.StrEnum):
     LOCKED = "locked"
 
 
+# Values of ``User.password_review``.
+PASSWORD_AT_LOGIN = "at_login"  # noqa: S105 - a state, not a password
+PASSWORD_CHANGE = "change"  # noqa: S105 - a state, not a password
+
+
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     # Stored as plain strings: portable, and adding a value needs no ALTER TYPE.
     return Enum(cls, name=name, native_enum=False, length=16, values_callable=_values)
@@ -72,6 +77,9 @@ class User(Base):
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # When the current address was proven by a mailed link (lifecycle, migration 0005).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Imported accounts (munjigi.imports, migration 0013): AT_LOGIN until the next good login
+    # checks today's policy against the old password, CHANGE when that check refused it.
+    password_review: Mapped[str | None] = mapped_column(String(16), default=None)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -80,6 +88,11 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def password_change_required(self) -> bool:
+        """An imported password today's policy refuses: it works, but must be replaced."""
+        return self.password_review == PASSWORD_CHANGE
 
 
 class AuthSession(Base):

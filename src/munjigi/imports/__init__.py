@@ -1,0 +1,1 @@
+"""Import members, recipes, comments and likes from the systems Munjigi replaces (issue #16)."""
