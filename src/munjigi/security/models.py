@@ -80,6 +80,8 @@ class User(Base):
     # Imported accounts (munjigi.imports, migration 0013): AT_LOGIN until the next good login
     # checks today's policy against the old password, CHANGE when that check refused it.
     password_review: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The member's page and mail language ("ko"/"en"); None follows the browser (0012_locale).
+    locale: Mapped[str | None] = mapped_column(String(8), default=None)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
