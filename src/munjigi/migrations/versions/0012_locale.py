@@ -1,7 +1,7 @@
 """locale: each member's page and mail language
 
 Revision ID: 0012_locale
-Revises: 0008_passkeys
+Revises: 0009_faults
 Create Date: 2026-12-03 18:20:00.000000
 
 - users.locale: "ko" or "en" as chosen on /account; NULL follows the browser's
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_locale'
-down_revision = '0008_passkeys'
+down_revision = '0009_faults'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """import: run journal, id mapping and price history of imports; users.password_review
 
 Revision ID: 0013_import
-Revises: 0008_passkeys
+Revises: 0012_locale
 Create Date: 2026-12-03 18:30:00.000000
 
 - import_runs: one row per ``flask munjigi import … --apply`` run (options, cursors, counts).
@@ -22,7 +22,7 @@ def _datetime():
 
 # revision identifiers, used by Alembic.
 revision = '0013_import'
-down_revision = '0008_passkeys'
+down_revision = '0012_locale'
 branch_labels = None
 depends_on = None
 
