@@ -16,6 +16,30 @@ from munjigi.ops import bp
 from munjigi.ops import metrics
 from munjigi.ops import readiness
 
+# The OpenAPI shapes of the answers (apidocs: the document states every status and type).
+READY: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ready", "unavailable"]},
+        "failed": {"type": "array", "items": {"type": "string"}},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+Answers = dict[int | str, dict[str, str | dict[str, dict[str, Any]]]]
+READY_ANSWERS: Answers = {
+    200: {"description": "Ready", "content": {"application/json": {"schema": READY}}},
+    503: {
+        "description": "A dependency failed; the body lists which",
+        "content": {"application/json": {"schema": READY}},
+    },
+}
+METRICS_ANSWERS: Answers = {
+    200: {"description": "The exposition format", "content": {"text/plain": TEXT}},
+    401: {"description": "The metrics token is missing or wrong", "content": {"text/plain": TEXT}},
+}
+
 
 def _settings() -> Settings:
     found: Settings = current_app.extensions["munjigi.settings"]
@@ -31,7 +55,7 @@ def healthz() -> dict[str, Any]:
 @bp.get("/readyz")
 @bp.doc(
     summary="Readiness: the database (and Redis, when configured) answer in time",
-    responses={503: "A dependency failed; the body lists which"},
+    responses=READY_ANSWERS,
 )
 def readyz() -> tuple[dict[str, Any], int]:
     settings = _settings()
@@ -47,7 +71,10 @@ def readyz() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/metrics")
-@bp.doc(summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN when one is set)")
+@bp.doc(
+    summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN when one is set)",
+    responses=METRICS_ANSWERS,
+)
 def prometheus_metrics() -> Response:
     expected = _settings().metrics_token
     if expected:
