@@ -111,3 +111,36 @@ def test_swagger_ui_assets_have_the_right_types(client):
 def test_asset_route_serves_nothing_outside_the_package(client):
     assert client.get("/api/docs/assets/../../__init__.py").status_code == 404
     assert client.get("/api/docs/assets/missing.js").status_code == 404
+
+
+def test_the_document_passes_openapi_spec_validator(spec):
+    from openapi_spec_validator import validate
+
+    validate(spec)  # raises on any error (duplicate operationIds included)
+
+
+def operations(spec):
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_every_operation_has_a_unique_id_and_required_bodies(spec):
+    ids = [operation.get("operationId") for _, _, operation in operations(spec)]
+    assert None not in ids
+    assert len(ids) == len(set(ids))
+    assert spec["paths"]["/posts"]["get"]["operationId"] == "list_posts"
+    for path, method, operation in operations(spec):
+        if "requestBody" in operation:
+            assert operation["requestBody"].get("required") is True, (method, path)
+
+
+def test_statuses_and_content_types_of_the_operational_endpoints(spec):
+    ready = spec["paths"]["/readyz"]["get"]["responses"]
+    assert {"200", "503"} <= set(ready)
+    assert "application/json" in ready["200"]["content"]
+    jwks = spec["paths"]["/.well-known/jwks.json"]["get"]["responses"]["200"]["content"]
+    assert list(jwks) == ["application/jwk-set+json"]
+    metrics = spec["paths"]["/metrics"]["get"]["responses"]
+    assert list(metrics["200"]["content"]) == ["text/plain"]
+    assert "401" in metrics

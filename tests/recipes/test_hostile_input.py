@@ -169,3 +169,22 @@ def test_put_with_nothing_to_change_is_refused(client, recipe, data, content_typ
     assert response.status_code in (400, 415, 422), response.data[:300]
     assert response.get_json()["result"] == "failed"
     assert client.get(f"/posts/{post_id}").get_json()["post"]["title"] == "김치찌개"
+
+
+@pytest.mark.parametrize("control", ["\x01", "\x1b", "\x0c", "\uffff"])
+def test_control_characters_in_recipe_text_are_422(client, recipe, control):
+    # Found by the schemathesis run: a title with U+0001 made the member's PDF report 500
+    # (XML 1.0, hence the SVG charts, cannot carry C0 controls).
+    member, post_id, _ = recipe
+    body = {"post": {"title": f"김치{control}찌개"}}
+    response = client.put(f"/posts/forms/{post_id}", json=body, headers=member.headers)
+    assert response.status_code == 422
+    assert "post" in response.get_json()["fields"]
+    comment = client.post(
+        f"/posts/{post_id}/comments", json={"content": f"a{control}b"}, headers=member.headers
+    )
+    assert comment.status_code == 422
+    tab = client.put(
+        f"/posts/forms/{post_id}", json={"post": {"content": "a\tb\r\nc"}}, headers=member.headers
+    )
+    assert tab.status_code == 200  # tab, CR and LF are text

@@ -212,8 +212,24 @@ def revoke_other_sessions() -> dict[str, Any]:
     return success("다른 세션 종료", revoked=count)
 
 
+JWKS: dict[str, Any] = {
+    "schema": {
+        "type": "object",
+        "required": ["keys"],
+        "properties": {"keys": {"type": "array", "items": {"type": "object"}}},
+    }
+}
+JWKS_ANSWER: dict[int | str, dict[str, str | dict[str, dict[str, Any]]]] = {
+    200: {"description": "The JWK set", "content": {"application/jwk-set+json": JWKS}}
+}
+
+
 @bp.get("/.well-known/jwks.json")
-@bp.doc(summary="Public keys that verify Munjigi's tokens (RFC 7517)", tags=["keys"])
+@bp.doc(
+    summary="Public keys that verify Munjigi's tokens (RFC 7517)",
+    tags=["keys"],
+    responses=JWKS_ANSWER,
+)
 def jwks() -> Response:
     document = gatekeeper().keys.jwks(db.session)
     return Response(

@@ -17,6 +17,32 @@ from munjigi.ops import metrics
 from munjigi.ops import readiness
 from munjigi.security.gatekeeper import gatekeeper
 
+# The OpenAPI shapes of the answers (apidocs: the document states every status and type).
+READY: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ready", "unavailable"]},
+        "failed": {"type": "array", "items": {"type": "string"}},
+        "degraded": {"type": "array", "items": {"type": "string"}},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+TEXT: dict[str, Any] = {"schema": {"type": "string"}}
+Answers = dict[int | str, dict[str, str | dict[str, dict[str, Any]]]]
+READY_ANSWERS: Answers = {
+    200: {"description": "Ready", "content": {"application/json": {"schema": READY}}},
+    503: {
+        "description": "The database failed or is behind the migrations; the body says which",
+        "content": {"application/json": {"schema": READY}},
+    },
+}
+METRICS_ANSWERS: Answers = {
+    200: {"description": "The exposition format", "content": {"text/plain": TEXT}},
+    401: {"description": "The metrics token is missing or wrong", "content": {"text/plain": TEXT}},
+    404: {"description": "Production without a metrics token", "content": {"text/plain": TEXT}},
+}
+
 
 def _settings() -> Settings:
     found: Settings = current_app.extensions["munjigi.settings"]
@@ -32,7 +58,7 @@ def healthz() -> dict[str, Any]:
 @bp.get("/readyz")
 @bp.doc(
     summary="Readiness: the database answers in time, at the migrations' head (Redis reported)",
-    responses={503: "The database failed or is behind the migrations; the body says which"},
+    responses=READY_ANSWERS,
 )
 def readyz() -> tuple[dict[str, Any], int]:
     settings = _settings()
@@ -56,7 +82,8 @@ def readyz() -> tuple[dict[str, Any], int]:
 
 @bp.get("/metrics")
 @bp.doc(
-    summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN; production: 404 without one set)"
+    summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN; production: 404 without one set)",
+    responses=METRICS_ANSWERS,
 )
 def prometheus_metrics() -> Response:
     settings = _settings()

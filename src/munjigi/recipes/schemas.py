@@ -36,8 +36,10 @@ MAX_LINES = 100
 # At least one non-space character (marshmallow's Regexp matches from the start).
 NOT_BLANK = r"^[\s\S]*\S"
 # NUL and lone surrogates parse from JSON (and NUL from a query string) but no database
-# stores them: PostgreSQL refuses NUL, and the UTF-8 encoding of a surrogate fails.
-_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+# stores them: PostgreSQL refuses NUL, and the UTF-8 encoding of a surrogate fails. Other
+# C0 controls (tab, newline and CR aside) are no text either, and XML 1.0 cannot carry
+# them: a title with U+0001 broke the SVG charts of the PDF reports (a 500).
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class In(Schema):
@@ -92,7 +94,7 @@ class PlainText(String):
     ) -> str:
         text: str = super()._deserialize(value, attr, data, **kwargs)
         if _UNSTORABLE.search(text):
-            raise ValidationError("NUL characters and lone surrogates are not allowed")
+            raise ValidationError("control characters and lone surrogates are not allowed")
         return text
 
 
