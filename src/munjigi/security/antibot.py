@@ -212,24 +212,17 @@ def presented_solution() -> str | None:
 
 
 def client_can_solve() -> bool:
-    """Whether this client may be asked for a proof of work (428) at all.
-
-    It said so (``X-Altcha-Capable: 1``), it sent a solution (it has solved before), or it
-    is one of our PoW forms, whose script solves invisibly.
-    """
-    if request.headers.get(CAPABLE_HEADER, "").strip() == "1":
-        return True
-    if request.endpoint in FORM_PURPOSES:
+    """Whether a 428 may be asked of this client: it said so (``X-Altcha-Capable: 1``), sent
+    a solution, or is one of our PoW forms (whose script solves invisibly)."""
+    if request.headers.get(CAPABLE_HEADER, "").strip() == "1" or request.endpoint in FORM_PURPOSES:
         return True
     return presented_solution() is not None
 
 
 def require(purpose: str, level: int, *, wait: Callable[[], int] | None = None) -> None:
-    """Demand a valid, unspent solution at ``level`` (no-op at level 0 or when disabled).
-
-    A client that cannot solve one (:func:`client_can_solve`) is throttled instead: ``wait``
-    (or, for sign-ups, :func:`suspicion.signup_wait`) says how many seconds it must still wait; 0
-    lets the request through.
+    """Demand a valid, unspent solution at ``level`` (no-op at level 0 or when disabled);
+    a client that cannot solve one waits instead, ``wait()`` seconds (sign-ups: the IP's
+    :func:`suspicion.signup_wait`); 0 lets it through.
 
     :raises ChallengeRequiredError: (428) none, or one that is forged, wrong, expired, too
         easy or already spent; the error carries a fresh challenge.
