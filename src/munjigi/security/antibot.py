@@ -64,8 +64,6 @@ log = logging.getLogger(__name__)
 ALGORITHM = "SHA-256"
 SOLUTION_FIELD = "altcha"
 SOLUTION_HEADER = "X-Altcha"
-# A JSON client sends this ("1") to say it solves proofs of work (SPEC §6).
-CAPABLE_HEADER = "X-Altcha-Capable"
 HONEYPOT_FIELD = "website"
 FORM_TOKEN_FIELD = "antibot_form"  # noqa: S105 - a field name, not a secret
 # HTML forms that carry the anti-bot fields, and what their PoW protects.
@@ -214,7 +212,7 @@ def presented_solution() -> str | None:
 def client_can_solve() -> bool:
     """Whether a 428 may be asked of this client: it said so (``X-Altcha-Capable: 1``), sent
     a solution, or is one of our PoW forms (whose script solves invisibly)."""
-    if request.headers.get(CAPABLE_HEADER, "").strip() == "1" or request.endpoint in FORM_PURPOSES:
+    if suspicion.declared_capable() or request.endpoint in FORM_PURPOSES:
         return True
     return presented_solution() is not None
 
@@ -253,6 +251,7 @@ def require(purpose: str, level: int, *, wait: Callable[[], int] | None = None) 
         )
         if nonce is not None:
             if spend(nonce):
+                suspicion.remember_capable()
                 return
             reason = "replayed"
         record_block("pow_failed", reason, purpose=purpose)
