@@ -1,5 +1,5 @@
-"""Who is suspicious enough for a proof of work, and how long a client that cannot solve one
-waits instead (SPEC §6): the risk level of a login, the throttle of sign-up bursts.
+"""Who is suspicious enough for a proof of work, who said it can solve one, and how long a
+client that cannot waits instead (SPEC §6): login risk, capability, sign-up throttle.
 
 A 428 is only for clients that said they can solve a proof of work (``antibot``); every
 other client meets these waits as 429 with ``Retry-After``, scoped to the (account, IP) pair
