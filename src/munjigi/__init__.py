@@ -128,7 +128,14 @@ def _enable_cors(app: APIFlask, settings: Settings) -> None:
     CORS(
         app,
         origins=origins,
-        allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
+        # X-Altcha / X-Altcha-Capable: the proof-of-work flow of SPEC §6.
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-CSRF-Token",
+            "X-Altcha",
+            "X-Altcha-Capable",
+        ],
         expose_headers=["Retry-After"],
         supports_credentials=not wildcard,
         send_wildcard=wildcard,

@@ -239,6 +239,22 @@ def test_suspicious_ip_throttles_a_client_that_cannot_solve(client, clock):
     assert login(client, "target", ip="10.33.0.1").status_code == 200
 
 
+def test_a_client_that_solved_one_before_is_asked_again_not_throttled(app, client, clock):
+    signup(client, "target")
+    for _ in range(3):
+        assert login(client, "target", WRONG, ip="10.35.0.1").status_code == 400
+    asked = capable_login(client, "target", WRONG, ip="10.35.0.1")
+    assert asked.status_code == 428
+    payload = antibot.solve(asked.get_json()["fields"]["altcha"])
+    assert login(client, "target", WRONG, ip="10.35.0.1", altcha=payload).status_code == 400
+    # Later, without the header: it has solved one before (its cookie says so) -> 428.
+    again = login(client, "target", ip="10.35.0.1")
+    assert again.status_code == 428, again.get_json()
+    # A client without that history (no cookie jar) waits instead.
+    bare = app.test_client(use_cookies=False)
+    assert login(bare, "target", ip="10.35.0.1").status_code == 429
+
+
 def test_a_fourth_signup_from_one_ip_is_throttled_not_asked_for_a_solution(client, clock):
     for n in range(3):
         assert signup(client, f"burst_{n}", ip="10.34.0.1").status_code == 200

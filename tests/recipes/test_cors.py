@@ -50,6 +50,14 @@ def test_preflight_from_an_allowed_origin(bare):
     assert "Origin" in response.headers.get("Vary", "")
 
 
+def test_preflight_allows_the_proof_of_work_headers(bare):
+    response = preflight(bare, SPA, headers="x-altcha-capable, x-altcha")
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert allowed == {"x-altcha-capable", "x-altcha"}
+
+
 def test_preflight_from_another_origin_gets_no_cors_headers(bare):
     response = preflight(bare, EVIL, headers="authorization")
     assert "Access-Control-Allow-Origin" not in response.headers

@@ -64,8 +64,6 @@ log = logging.getLogger(__name__)
 ALGORITHM = "SHA-256"
 SOLUTION_FIELD = "altcha"
 SOLUTION_HEADER = "X-Altcha"
-# A JSON client sends this ("1") to say it solves proofs of work (SPEC §6).
-CAPABLE_HEADER = "X-Altcha-Capable"
 HONEYPOT_FIELD = "website"
 FORM_TOKEN_FIELD = "antibot_form"  # noqa: S105 - a field name, not a secret
 # HTML forms that carry the anti-bot fields, and what their PoW protects.
@@ -212,24 +210,17 @@ def presented_solution() -> str | None:
 
 
 def client_can_solve() -> bool:
-    """Whether this client may be asked for a proof of work (428) at all.
-
-    It said so (``X-Altcha-Capable: 1``), it sent a solution (it has solved before), or it
-    is one of our PoW forms, whose script solves invisibly.
-    """
-    if request.headers.get(CAPABLE_HEADER, "").strip() == "1":
-        return True
-    if request.endpoint in FORM_PURPOSES:
+    """Whether a 428 may be asked of this client: it said so (``X-Altcha-Capable: 1``), sent
+    a solution, or is one of our PoW forms (whose script solves invisibly)."""
+    if suspicion.declared_capable() or request.endpoint in FORM_PURPOSES:
         return True
     return presented_solution() is not None
 
 
 def require(purpose: str, level: int, *, wait: Callable[[], int] | None = None) -> None:
-    """Demand a valid, unspent solution at ``level`` (no-op at level 0 or when disabled).
-
-    A client that cannot solve one (:func:`client_can_solve`) is throttled instead: ``wait``
-    (or, for sign-ups, :func:`suspicion.signup_wait`) says how many seconds it must still wait; 0
-    lets the request through.
+    """Demand a valid, unspent solution at ``level`` (no-op at level 0 or when disabled);
+    a client that cannot solve one waits instead, ``wait()`` seconds (sign-ups: the IP's
+    :func:`suspicion.signup_wait`); 0 lets it through.
 
     :raises ChallengeRequiredError: (428) none, or one that is forged, wrong, expired, too
         easy or already spent; the error carries a fresh challenge.
@@ -260,6 +251,7 @@ def require(purpose: str, level: int, *, wait: Callable[[], int] | None = None) 
         )
         if nonce is not None:
             if spend(nonce):
+                suspicion.remember_capable()
                 return
             reason = "replayed"
         record_block("pow_failed", reason, purpose=purpose)

@@ -154,12 +154,18 @@ def rotate_refresh(claims: dict[str, Any]) -> IssuedTokens:
 
 
 def _chain_head(sid: str) -> RefreshToken | None:
-    """The session's live refresh token: the newest one nobody has used yet."""
+    """The session's live refresh token: the newest one nobody has used yet.
+
+    A locking read, like the one above: under MariaDB's REPEATABLE READ a plain read could
+    answer from a snapshot taken before the first tab committed its successor.
+    """
     return db.session.scalars(
         select(RefreshToken)
         .where(RefreshToken.session_id == sid, RefreshToken.used_at.is_(None))
         .order_by(RefreshToken.issued_at.desc(), RefreshToken.jti)
         .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
 
 

@@ -1,5 +1,5 @@
-"""Who is suspicious enough for a proof of work, and how long a client that cannot solve one
-waits instead (SPEC §6): the risk level of a login, the throttle of sign-up bursts.
+"""Who is suspicious enough for a proof of work, who said it can solve one, and how long a
+client that cannot waits instead (SPEC §6): login risk, capability, sign-up throttle.
 
 A 428 is only for clients that said they can solve a proof of work (``antibot``); every
 other client meets these waits as 429 with ``Retry-After``, scoped to the (account, IP) pair
@@ -12,6 +12,9 @@ import math
 from datetime import datetime
 from datetime import timedelta
 
+from flask import Response
+from flask import after_this_request
+from flask import request
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -20,8 +23,38 @@ from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.models import AuditEvent
 
 MAX_LEVEL = 4
+# A JSON client sends this ("1") to say it solves proofs of work (SPEC §6).
+CAPABLE_HEADER = "X-Altcha-Capable"
+# Set once a client redeemed a solution: "it sent a solution before" (clients with a jar).
+CAPABLE_COOKIE = "altcha_capable"
 # The longest a client that cannot solve a proof of work is asked to wait at once.
 MAX_WAIT = 15 * 60
+
+
+def declared_capable() -> bool:
+    """Whether the client said it solves proofs of work: the header, or our cookie."""
+    if request.headers.get(CAPABLE_HEADER, "").strip() == "1":
+        return True
+    return request.cookies.get(CAPABLE_COOKIE) == "1"
+
+
+def remember_capable() -> None:
+    """After a redeemed solution: mark the client (its cookie jar) as able to solve one."""
+    settings = gatekeeper().settings
+
+    @after_this_request
+    def mark(response: Response) -> Response:
+        # Not a secret: forging it only opts a client into puzzles instead of waits.
+        response.set_cookie(
+            CAPABLE_COOKIE,
+            "1",
+            max_age=30 * 86400,
+            secure=settings.secure_cookies,
+            httponly=True,
+            samesite=settings.cookie_samesite,
+            domain=settings.cookie_domain,
+        )
+        return response
 
 
 def signup_wait(ip: str | None) -> int:
