@@ -6,7 +6,7 @@ IMPORT_RECIPES posts (default 1,000,000, each with one of 200 ingredients, a thi
 without an author), then runs `flask munjigi import hankki --apply` in a child process per
 target and reports rows per second and the child's resident memory (peak, and sampled at
 a quarter, half and three quarters of the run: flat when the import streams).
-Targets: IMPORT_TARGETS (default "sqlite postgres"); PostgreSQL needs IMPORT_POSTGRES_URL
+IMPORT_BATCH sets --batch-size (default 1000). Targets: IMPORT_TARGETS (default "sqlite postgres"); PostgreSQL needs IMPORT_POSTGRES_URL
 or MUNJIGI_TEST_POSTGRES_URL (an admin URL: a scratch database is created and dropped).
 """
 
@@ -90,7 +90,11 @@ def run_import(source: Path, target_url: str, rows: int) -> dict[str, float]:
     }
     flask = [sys.executable, "-m", "flask", "--app", "munjigi"]
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
-    command = [*flask, "munjigi", "import", "hankki", f"sqlite:///{source}", "--apply", "--quiet"]
+    batch = os.environ.get("IMPORT_BATCH", "1000")
+    command = [
+        *flask, "munjigi", "import", "hankki", f"sqlite:///{source}", "--apply", "--quiet",
+        "--batch-size", batch,
+    ]
     started = time.monotonic()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     samples: list[tuple[float, int]] = []

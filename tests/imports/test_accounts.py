@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -107,13 +108,16 @@ def test_file_import_csv_and_jsonl(runner, client, tmp_path):
     assert "user bad name!: username_refused → skipped" in result.output
     assert login(client, "yoon", sourcedb.STRONG).status_code == 200
     jsonl = tmp_path / "members.jsonl"
+    argon2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1).hash(sourcedb.STRONG)
     rows = [
-        {"id": 0, "username": "han", "email": "han@example.com", "password_hash": strong},
+        {"id": 0, "username": "han", "email": "han@example.com", "password_hash": argon2},
         {"id": 1, "username": "bad name!", "email": "x@example.com", "password_hash": strong},
     ]
     jsonl.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     result = invoke(runner, "file", str(jsonl), "--apply", "--on-conflict", "rename")
     assert "renamed to bad_name__1" in result.output
+    assert "argon2: 1" in result.output
+    assert login(client, "han", sourcedb.STRONG).status_code == 200
     assert login(client, "bad_name__1", sourcedb.STRONG).status_code == 200
     before = counts()
     invoke(runner, "file", str(jsonl), "--apply", "--on-conflict", "rename")

@@ -202,3 +202,26 @@ def test_member_deleted_after_import_stays_deleted(runner, source_url):
     # the conflict that kim_chef caused is gone too: Kim_Chef (old id 3) comes in now
     assert "user 3" not in result.output
     assert "Kim_Chef" in usernames
+
+
+def test_delete_user_asks_first_and_cascades(runner, client, source_url):
+    run_import(runner, source_url, "--apply")
+    refused = runner.invoke(args=["munjigi", "delete-user", "lee"], input="n\n")
+    assert refused.exit_code == 1
+    assert login(client, "lee", sourcedb.WEAK).status_code == 200
+    done = runner.invoke(args=["munjigi", "delete-user", "lee"], input="y\n")
+    assert done.exit_code == 0, done.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 1  # lee's went too
+    assert db.session.scalar(select(func.count()).select_from(RecipeLike)) == 0
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "member_deleted"))
+    assert event.reason == "cli" and event.actor_id is None
+    assert runner.invoke(args=["munjigi", "delete-user", "nobody", "--yes"]).exit_code == 1
+
+
+def test_cli_lists_the_import_commands(runner):
+    listed = runner.invoke(args=["munjigi", "--help"]).output
+    assert "import" in listed and "delete-user" in listed
+    names = runner.invoke(args=["munjigi", "import", "--help"]).output
+    for command in ("hankki", "auth-system", "file"):
+        assert command in names

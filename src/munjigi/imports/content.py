@@ -8,8 +8,7 @@
   price is missing. Its cost is then computed from Munjigi's catalogue; the stored price is
   kept in ``import_prices`` and the difference is reported.
 - Authorless posts and comments go to the "imported" member, or are skipped by option.
-- Likes keep who liked what; a like of one's own post or comment (Munjigi refuses those)
-  is reported and skipped.
+- Likes: likes.py.
 """
 
 from __future__ import annotations
@@ -31,20 +30,16 @@ from munjigi.imports.models import ImportedPrice
 from munjigi.imports.sources import COMMENT
 from munjigi.imports.sources import INGREDIENT
 from munjigi.imports.sources import POST
-from munjigi.imports.sources import POST_LIKE
 from munjigi.imports.sources import USER
 from munjigi.imports.sources import Comment as SourceComment
 from munjigi.imports.sources import Ingredient as SourceIngredient
-from munjigi.imports.sources import Like
 from munjigi.imports.sources import Post
 from munjigi.recipes import pricing
 from munjigi.recipes import search
 from munjigi.recipes.models import Comment
-from munjigi.recipes.models import CommentLike
 from munjigi.recipes.models import Ingredient
 from munjigi.recipes.models import Recipe
 from munjigi.recipes.models import RecipeIngredient
-from munjigi.recipes.models import RecipeLike
 from munjigi.recipes.models import RecipeTitleGram
 
 UNIT_LABEL = "단위"
@@ -199,44 +194,6 @@ def import_comments(ctx: Context, batch: list[SourceComment]) -> None:
     ids = journal.write_returning_ids(Comment, [row for _, row in made])
     pairs = ((old, i) for (old, _), i in zip(made, ids, strict=True))
     journal.remember(ctx.source, COMMENT, ctx.run_id, pairs)
-
-
-def import_likes(ctx: Context, kind: str, batch: list[Like]) -> None:
-    """Likes of posts or comments, by members who were imported."""
-    target_kind, model, target_model = (
-        (POST, RecipeLike, Recipe) if kind == POST_LIKE else (COMMENT, CommentLike, Comment)
-    )
-    column = "recipe_id" if kind == POST_LIKE else "comment_id"
-    found = journal.mapped(ctx.source, kind, (like.old_id for like in batch))
-    fresh = [like for like in batch if like.old_id not in found]
-    ctx.count(kind, "read", len(batch))
-    ctx.count(kind, "unchanged", len(batch) - len(fresh))
-    users = journal.mapped(ctx.source, USER, (like.user_old_id for like in fresh))
-    targets = journal.mapped(ctx.source, target_kind, (like.target_old_id for like in fresh))
-    owned = select(target_model.id, target_model.user_id).where(
-        target_model.id.in_(sorted({t for t in targets.values() if t}))
-    )
-    owners: dict[int, int] = {row[0]: row[1] for row in db.session.execute(owned)}
-    now = utcnow()
-    made: list[tuple[str, dict[str, Any]]] = []
-    for like in fresh:
-        user = ctx.resolve(USER, like.user_old_id, users)
-        target = ctx.resolve(target_kind, like.target_old_id, targets)
-        if user is None or target is None:
-            ctx.skip(
-                kind, like.old_id, ["user_not_imported" if user is None else "target_not_imported"]
-            )
-            continue
-        if user and owners.get(target) == user:
-            ctx.skip(kind, like.old_id, ["own_content_liked"])
-            continue
-        made.append((like.old_id, {"user_id": user, column: target, "created_at": now}))
-    ctx.count(kind, "imported", len(made))
-    if not ctx.apply or not made:
-        return
-    ids = journal.write_returning_ids(model, [values for _, values in made])
-    pairs = ((old, i) for (old, _), i in zip(made, ids, strict=True))
-    journal.remember(ctx.source, kind, ctx.run_id, pairs)
 
 
 def _author(

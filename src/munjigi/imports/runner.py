@@ -21,6 +21,7 @@ from munjigi.extensions import db
 from munjigi.imports import accounts
 from munjigi.imports import content
 from munjigi.imports import journal
+from munjigi.imports import likes
 from munjigi.imports.context import Context
 from munjigi.imports.context import Options
 from munjigi.imports.sources import COMMENT
@@ -37,8 +38,8 @@ WRITERS: dict[str, Writer] = {
     INGREDIENT: content.import_ingredients,
     POST: content.import_posts,
     COMMENT: content.import_comments,
-    POST_LIKE: lambda ctx, batch: content.import_likes(ctx, POST_LIKE, batch),
-    COMMENT_LIKE: lambda ctx, batch: content.import_likes(ctx, COMMENT_LIKE, batch),
+    POST_LIKE: lambda ctx, batch: likes.import_likes(ctx, POST_LIKE, batch),
+    COMMENT_LIKE: lambda ctx, batch: likes.import_likes(ctx, COMMENT_LIKE, batch),
 }
 
 
