@@ -14,6 +14,8 @@ import flask_swagger_ui
 from apiflask import APIFlask
 from flask import Blueprint
 
+from munjigi.security import policy
+
 ASSETS_DIR = Path(flask_swagger_ui.__file__).parent / "dist"
 ASSETS_URL = "/api/docs/assets"
 
@@ -35,6 +37,9 @@ FAILURE_SCHEMA = {
 def init_app(app: APIFlask) -> None:
     """Serve the Swagger UI assets and configure the docs page and the error schemas."""
     app.register_blueprint(bp)
+    policy.declare(bp, kind=policy.FILE, rate=policy.EXEMPT)  # Swagger UI's static files
+    # APIFlask's own blueprint: the OpenAPI document and the docs page.
+    policy.declare(app.blueprints["openapi"], kind=policy.API)
     # Relative to the page (/api/docs), so the docs also work under a URL prefix.
     relative = ASSETS_URL.removeprefix("/api/")
     app.config.update(

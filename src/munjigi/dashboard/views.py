@@ -23,6 +23,7 @@ from munjigi.reports import audit_links
 from munjigi.reports import charts
 from munjigi.reports import queries
 from munjigi.reports import services as reports
+from munjigi.security import policy
 from munjigi.security import transport
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.handoff import HandoffError
@@ -30,6 +31,7 @@ from munjigi.security.models import Role
 
 
 @bp.route("/", methods=["GET", "POST"])
+@policy.route(form="login")
 def index() -> Response | str:
     if request.method == "POST":
         if handoff.attempted(request.form):

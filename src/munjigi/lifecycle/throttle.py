@@ -7,7 +7,7 @@ every address asked about, whether an account uses it or not, and when it runs o
 answer stays the same neutral one and simply nothing is sent: so the budget reveals
 nothing about which addresses exist. Counters live in the rate limiter's storage
 (memory, database or Redis: shared by every process like the other limits), through
-Flask-Limiter's public ``limiter`` strategy object.
+the limiter's public ``limits`` strategy object.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import math
 import time
 
 from flask import current_app
-from flask_limiter import Limiter
 from limits import RateLimitItem
 from limits import parse_many
 
@@ -27,6 +26,7 @@ from munjigi.extensions import db
 from munjigi.security import audit
 from munjigi.security import ratelimit
 from munjigi.security.exceptions import RateLimitedError
+from munjigi.security.ratelimit import RateLimiter as Limiter
 
 log = logging.getLogger(__name__)
 

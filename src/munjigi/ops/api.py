@@ -15,6 +15,7 @@ from munjigi.extensions import db
 from munjigi.ops import bp
 from munjigi.ops import metrics
 from munjigi.ops import readiness
+from munjigi.security import policy
 
 
 def _settings() -> Settings:
@@ -23,12 +24,14 @@ def _settings() -> Settings:
 
 
 @bp.get("/healthz")
+@policy.route(rate=policy.EXEMPT)
 @bp.doc(summary="Liveness: the process answers (touches nothing else)")
 def healthz() -> dict[str, Any]:
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
+@policy.route(rate=policy.EXEMPT)
 @bp.doc(
     summary="Readiness: the database (and Redis, when configured) answer in time",
     responses={503: "A dependency failed; the body lists which"},
@@ -47,6 +50,7 @@ def readyz() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/metrics")
+@policy.route(rate=policy.EXEMPT)
 @bp.doc(summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN when one is set)")
 def prometheus_metrics() -> Response:
     expected = _settings().metrics_token

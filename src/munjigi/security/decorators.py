@@ -19,6 +19,7 @@ from flask import request
 
 from munjigi.extensions import db
 from munjigi.security import csrf
+from munjigi.security import policy
 from munjigi.security import sessions
 from munjigi.security import tokens
 from munjigi.security import transport
@@ -126,7 +127,8 @@ def auth_required(view: F | None = None, *, role: Role | None = None) -> Any:
                 raise RoleRequiredError()
             return func(*args, **kwargs)
 
-        return cast(F, wrapper)
+        # Declared on the route: the policy table (security/policy.py) records it.
+        return cast(F, policy.route(auth=f"token:{role or 'any'}")(wrapper))
 
     if view is not None:
         return decorate(view)
