@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
-import time
 
 from flask import current_app
 from limits import RateLimitItem
@@ -38,11 +36,7 @@ def _limiter() -> Limiter | None:
 
 def _hit(limiter: Limiter, items: list[RateLimitItem], *key: str) -> int | None:
     """Count one use against every item; seconds to wait if one is exhausted, else None."""
-    for item in items:
-        if not limiter.limiter.hit(item, *key):
-            stats = limiter.limiter.get_window_stats(item, *key)
-            return max(1, math.ceil(stats.reset_time - time.time()))
-    return None
+    return limiter.hit(items, *key)
 
 
 def spend_ip(kind: str) -> None:

@@ -13,7 +13,10 @@ The client IP is ``request.remote_addr``: ``X-Forwarded-For`` counts only throug
 Counting uses limits' public API only: ``FixedWindowRateLimiter`` over a storage —
 ``MemoryStorage`` (one process), ``DatabaseStorage`` (every worker, no Redis), Redis behind
 ``FallbackStorage`` (memory while Redis fails; logged and counted as
-``munjigi_ratelimit_storage_failures``), or the default split (ratelimit_shared.py).
+``munjigi_ratelimit_storage_failures``), or by default ("shared") both: the security-critical
+classes (``SHARED_CLASSES``, mail) in the database, exact across every worker, and the
+high-volume classes in process memory with each limit split across
+``MUNJIGI_RATELIMIT_PROCESSES`` (never more than the limit in total; docs/security.md).
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ CLASSES = RATELIMIT_CLASSES
 EXEMPT = policy.EXEMPT
 # Classes whose requests may carry a user's token: they also get a per-user limit.
 USER_CLASSES = RATELIMIT_USER_CLASSES
+# Security-critical classes: with the default "shared" storage they are counted in the
+# database, exactly, whatever the number of processes (the mail budgets too).
+SHARED_CLASSES = frozenset({"login", "signup", "refresh", "lookup"})
 CLASS_KEY = "munjigi.rl_class"
 
 STORAGE_FAILURES = Counter(
@@ -107,27 +113,48 @@ def user_key() -> str:
     return found
 
 
-def _items(value: str) -> tuple[RateLimitItem, ...]:
-    # The shortest window first: a burst is refused before it spends the longer budgets.
-    return tuple(sorted(parse_many(value), key=lambda item: item.get_expiry())) if value else ()
+def _items(value: str, share: int = 1) -> tuple[RateLimitItem, ...]:
+    """The limits of ``value``, each cut to ``1/share`` (rounded up) for one of ``share``
+    processes; the shortest window first, so a burst is refused before it spends more."""
+    items = sorted(parse_many(value), key=lambda item: item.get_expiry()) if value else []
+    if share > 1:
+        items = [
+            type(item)(math.ceil(item.amount / share), item.multiples, item.namespace)
+            for item in items
+        ]
+    return tuple(items)
 
 
 class RateLimiter:
     """The per-class limits of one app, resolved once, counted through ``limits``' strategy.
 
-    ``limiter`` and ``enabled`` are what other budgets (lifecycle/throttle.py) use to count
-    their own keys in the same storage.
+    Two storages: ``shared`` counts what every process must see alike (the classes of
+    ``SHARED_CLASSES`` and the mail budgets), ``local`` the high-volume classes. With the
+    default "shared" storage, ``local`` is this process's memory and each of its limits is
+    ``1/processes`` of the setting. ``limiter`` (the shared strategy), ``hit`` and ``enabled``
+    are what other budgets (lifecycle/throttle.py) use.
     """
 
-    def __init__(self, settings: Settings, storage: Storage) -> None:
+    def __init__(
+        self, settings: Settings, shared: Storage, local: Storage | None = None, share: int = 1
+    ) -> None:
         self.enabled = settings.ratelimit_enabled
-        self.storage = storage
-        self.limiter = FixedWindowRateLimiter(storage)
+        self.storage = shared
+        self.limiter = FixedWindowRateLimiter(shared)
+        local_limiter = FixedWindowRateLimiter(local) if local is not None else self.limiter
+        split = share if local is not None else 1
         self.prefix = settings.ratelimit_key_prefix
-        self.per_ip = {cls: _items(getattr(settings, f"ratelimit_{cls}")) for cls in CLASSES}
-        self.per_user = {
-            cls: _items(getattr(settings, f"ratelimit_user_{cls}")) for cls in USER_CLASSES
+        self.strategy = {
+            cls: self.limiter if local is None or cls in SHARED_CLASSES else local_limiter
+            for cls in CLASSES
         }
+
+        def items(cls: str, name: str) -> tuple[RateLimitItem, ...]:
+            value = getattr(settings, name)
+            return _items(value, 1 if cls in SHARED_CLASSES else split)
+
+        self.per_ip = {cls: items(cls, f"ratelimit_{cls}") for cls in CLASSES}
+        self.per_user = {cls: items(cls, f"ratelimit_user_{cls}") for cls in USER_CLASSES}
 
     def check(self, cls: str) -> None:
         """Spend one request of class ``cls`` from the client's (and its user's) budget.
@@ -146,35 +173,38 @@ class RateLimiter:
                 self._spend(cls, items, key, f"user:{cls}")
 
     def _spend(self, cls: str, items: tuple[RateLimitItem, ...], key: str, scope: str) -> None:
+        strategy = self.strategy[cls]
         for item in items:
-            if not self.limiter.hit(item, self.prefix, key, scope):
+            if not strategy.hit(item, self.prefix, key, scope):
                 log.info("ratelimit %s (%s) exceeded: %s", item, key, scope)
-                wait = self.retry_after(item, self.prefix, key, scope)
+                wait = _retry_after(strategy, item, self.prefix, key, scope)
                 _audit_breach(item.key_for(self.prefix, key, scope), item, cls)
                 raise RateLimitedError(retry_after=wait)
 
     def hit(self, items: list[RateLimitItem], *key: str) -> int | None:
-        """Count one use of ``key`` against every item; seconds to wait if one ran out."""
+        """Count one use of ``key`` against every item in the shared storage; seconds to
+        wait if one ran out, else None."""
         for item in items:
             if not self.limiter.hit(item, *key):
-                return self.retry_after(item, *key)
+                return _retry_after(self.limiter, item, *key)
         return None
 
-    def retry_after(self, item: RateLimitItem, *key: str) -> int:
-        """Whole seconds until the window of ``item`` for ``key`` ends (at least 1)."""
-        try:
-            reset = self.limiter.get_window_stats(item, *key).reset_time
-            return max(1, math.ceil(reset - time.time()))
-        except Exception:  # noqa: BLE001 - the storage just failed: a safe guess
-            return int(item.get_expiry())
+
+def _retry_after(strategy: FixedWindowRateLimiter, item: RateLimitItem, *key: str) -> int:
+    """Whole seconds until the window of ``item`` for ``key`` ends (at least 1)."""
+    try:
+        reset = strategy.get_window_stats(item, *key).reset_time
+        return max(1, math.ceil(reset - time.time()))
+    except Exception:  # noqa: BLE001 - the storage just failed: a safe guess
+        return int(item.get_expiry())
 
 
 def storage_for(settings: Settings, engine: Any) -> Storage:
-    """The storage ``MUNJIGI_RATELIMIT_STORAGE`` names (Redis always behind the fall-back)."""
+    """The (shared) storage ``MUNJIGI_RATELIMIT_STORAGE`` names; Redis behind the fall-back."""
     choice = settings.ratelimit_storage
     if choice == "memory":
         return ratelimit_storage.MemoryStorage()
-    if choice == "database":
+    if choice in ("database", "shared"):
         return ratelimit_storage.DatabaseStorage(engine=engine)
     if choice == "redis":
         choice = settings.redis_url or ""
@@ -199,7 +229,11 @@ def init_app(app: Flask, settings: Settings) -> RateLimiter:
     """Build the app's limiter; the gate calls ``check`` with each request's declared class."""
     with app.app_context():  # the database storage needs the app's engine
         storage = storage_for(settings, db.engine)
-    limiter = RateLimiter(settings, storage)
+    if settings.ratelimit_storage == "shared":
+        local = ratelimit_storage.MemoryStorage()
+        limiter = RateLimiter(settings, storage, local, settings.ratelimit_processes)
+    else:
+        limiter = RateLimiter(settings, storage)
     app.extensions[EXTENSION_KEY] = limiter
     return limiter
 
