@@ -101,6 +101,19 @@ if _metrics_dir_is_ours:
 Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
+# The default rate-limit storage ("shared") gives each worker 1/N of the high-volume limits;
+# N is the number of workers. An operator's explicit value wins.
+_processes_are_ours = "MUNJIGI_RATELIMIT_PROCESSES" not in os.environ
+if _processes_are_ours:
+    os.environ["MUNJIGI_RATELIMIT_PROCESSES"] = str(workers)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """The worker count after command-line flags (``--workers``), before the app is built."""
+    if _processes_are_ours:
+        os.environ["MUNJIGI_RATELIMIT_PROCESSES"] = str(server.cfg.workers)
+
+
 def on_starting(server: Any) -> None:
     """Empty the metrics directory: counters of a previous run must not be added in."""
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):

@@ -14,10 +14,12 @@ from flask import Flask
 from flask import jsonify
 
 from munjigi import create_app
+from munjigi.security import policy
 from munjigi.security.decorators import auth_required
 from munjigi.security.decorators import current_principal
 
 bench = Blueprint("bench", __name__)
+policy.declare(bench, kind=policy.API)  # read/write classes: the limiter is paid like any API
 
 
 @bench.get("/bench/bare")
@@ -40,4 +42,5 @@ def protected_post() -> Any:
 def create_bench_app() -> Flask:
     app = create_app()
     app.register_blueprint(bench)
+    policy.resolve(app)  # the bench routes join the start-up table
     return app

@@ -29,9 +29,9 @@ OTHER = "Flask, werkzeug, Flask-SQLAlchemy and the test client"
 PARTS = (
     ("verified_claims", "decorators.py", "token: one parse, Ed25519 signature, claims"),
     ("check_access", "sessions.py", "session + user check (one Core SELECT, pool checkout)"),
-    ("_check_request_limit", "ratelimit.py", "rate limiter (lean check: keys, two counters)"),
-    ("_guard", "antibot.py", "anti-bot guard"),
-    ("add_headers", "headers.py", "security headers (CSP nonce, …)"),
+    ("check", "ratelimit.py", "rate limiter (limits: keys, two counters)"),
+    ("guard", "antibot.py", "anti-bot guard"),
+    ("apply", "headers.py", "security headers (CSP nonce, …)"),
     ("start_request", "instrument.py", "request id, metrics, JSON log line"),
     ("finish_request", "instrument.py", "request id, metrics, JSON log line"),
     ("cors_after_request", "flask_cors", "flask-cors"),

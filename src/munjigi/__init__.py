@@ -41,10 +41,12 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     app.config.update(_flask_config(settings))
     app.extensions["munjigi.settings"] = settings
 
+    from munjigi import gate
     from munjigi import ops
 
-    # First, so its request hooks wrap every other (request id, latency, one log line).
     ops.init_app(app, settings)
+    # First, so its hooks wrap every other (request id, limits, headers, one log line).
+    gate.init_app(app, settings)
 
     if settings.trusted_proxies:
         # SPEC §9: X-Forwarded-* is believed only through the configured number of hops.
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     from munjigi import cli
 
     cli.init_app(app)
+    # Every route exists now: resolve their declared policies into the gate's table.
+    gate.bind(app)
     return app
 
 

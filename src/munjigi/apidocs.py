@@ -18,6 +18,7 @@ from flask import Blueprint
 from flask import Response
 from flask import request
 
+from munjigi.security import policy
 from munjigi.security.headers import csp_nonce
 
 ASSETS_DIR = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -79,6 +80,9 @@ def init_app(app: APIFlask) -> None:
     app.register_blueprint(bp)
     app.after_request(_style_nonce)
     app.spec_processor(exact)
+    policy.declare(bp, kind=policy.FILE, rate=policy.EXEMPT)  # Swagger UI's static files
+    # APIFlask's own blueprint: the OpenAPI document and the docs page.
+    policy.declare(app.blueprints["openapi"], kind=policy.API)
     # Relative to the page (/api/docs), so the docs also work under a URL prefix.
     relative = ASSETS_URL.removeprefix("/api/")
     app.config.update(

@@ -72,9 +72,14 @@ class Settings:
     handoff_allow_admins: bool = False
     # --- Protection (SPEC §6): every number's source is in docs/security.md "Protection". ---
     ratelimit_enabled: bool = True
-    # "memory" (one process), "database" (workers share the DB, no Redis), "redis" (uses
-    # MUNJIGI_REDIS_URL) or a redis:// URL.
-    ratelimit_storage: str = "memory"
+    # "shared" (login, signup, refresh, lookup and mail budgets in the database; the other
+    # classes in process memory, each limit split across MUNJIGI_RATELIMIT_PROCESSES),
+    # "memory" (one process), "database" (everything in the DB), "redis" (uses
+    # MUNJIGI_REDIS_URL) or a redis:// URL. See docs/security.md "Rate limits".
+    ratelimit_storage: str = "shared"
+    # Processes serving the app (gunicorn workers; gunicorn.conf.py sets it): the "shared"
+    # storage gives each process 1/N of the high-volume limits.
+    ratelimit_processes: int = 1
     # Redis down at run time: keep limiting in process memory until it answers again.
     ratelimit_memory_fallback: bool = True
     # A dead Redis must cost milliseconds per request, not the client's default seconds.
@@ -295,6 +300,8 @@ class Settings:
             "antibot_enabled": False,
             # Test clients send no Accept-Language: English pages unless a test asks for ko.
             "default_locale": "en",
+            # One process; the default "shared" split is tested with real gunicorn workers.
+            "ratelimit_storage": "memory",
         }
         base.update(overrides)
         return cls(**base)
@@ -353,8 +360,14 @@ class Settings:
 
         found: list[str] = []
         storage = self.ratelimit_storage
-        if storage not in ("memory", "database", "redis") and not storage.startswith(REDIS_SCHEMES):
-            found.append("MUNJIGI_RATELIMIT_STORAGE must be memory, database, redis or a Redis URL")
+        if storage not in ("shared", "memory", "database", "redis") and not storage.startswith(
+            REDIS_SCHEMES
+        ):
+            found.append(
+                "MUNJIGI_RATELIMIT_STORAGE must be shared, memory, database, redis or a Redis URL"
+            )
+        if self.ratelimit_processes < 1:
+            found.append("MUNJIGI_RATELIMIT_PROCESSES must be at least 1")
         if storage == "redis" and not self.redis_url:
             found.append("MUNJIGI_RATELIMIT_STORAGE=redis needs MUNJIGI_REDIS_URL")
         names = [f"ratelimit_{n}" for n in RATELIMIT_CLASSES]

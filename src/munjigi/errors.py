@@ -26,6 +26,7 @@ from munjigi import jsonbody
 from munjigi import wording
 from munjigi.extensions import db
 from munjigi.responses import failure
+from munjigi.security import policy
 
 log = logging.getLogger(__name__)
 
@@ -75,26 +76,27 @@ class ValidationError(AppError):
     message = "입력값이 올바르지 않음"
 
 
-# Paths whose clients parse JSON whatever they send in Accept (SPEC §4: "never HTML").
-JSON_PATH_PREFIXES = ("/members", "/posts", "/api", "/.well-known", "/healthz", "/readyz")
-
-
 def wants_json_response() -> bool:
-    """HTML for our pages, JSON for the API; elsewhere as the client prefers (microblog).
+    """JSON or HTML, as the route declares (security/policy.py), never by path or name.
 
-    Pages are the blueprints and endpoints that ``pages.init_app`` lists. Any other route
-    (an API path, another app's ``auth_required`` view, an unknown URL) answers JSON unless
-    the client asks for HTML more than for JSON, as a browser's navigation does.
+    An API route answers JSON whatever the client accepts (SPEC §4: never HTML); a page
+    answers HTML unless the client prefers JSON; a download (and any route another app
+    registered without a declaration) answers JSON unless the client prefers HTML, as a
+    browser's navigation does. A URL no route matched answers JSON under the first path
+    segment of an API route (``/members/…``), else as the client prefers.
     """
     if not has_request_context():
         return True
     accept = request.accept_mimetypes
-    registry = current_app.extensions.get("munjigi.pages", {})
-    if request.blueprint in registry.get("blueprints", ()) or request.endpoint in registry.get(
-        "endpoints", ()
+    found = policy.lookup(current_app, request.endpoint)
+    if found is not None and found.declared:
+        if found.kind == policy.API:
+            return True
+        if found.kind == policy.PAGE:
+            return accept["application/json"] > accept["text/html"]
+    elif found is None and policy.path_root(request.path) in current_app.extensions.get(
+        policy.ROOTS_KEY, ()
     ):
-        return accept["application/json"] > accept["text/html"]
-    if request.path.startswith(JSON_PATH_PREFIXES) or request.path == "/metrics":
         return True
     if request.is_json:
         return True

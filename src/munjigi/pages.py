@@ -37,6 +37,7 @@ from munjigi import wording
 from munjigi.extensions import db
 from munjigi.security import csrf
 from munjigi.security import formtoken
+from munjigi.security import policy
 from munjigi.security import transport
 from munjigi.security.decorators import authenticate
 from munjigi.security.exceptions import AuthenticationError
@@ -192,7 +193,8 @@ def page(view: F | None = None, *, role: Role | None = None, password_step: bool
                 return see_other(f"{step}#password")
             return func(*args, **kwargs)
 
-        return cast(F, wrapper)
+        # Declared on the route: the policy table (security/policy.py) records it.
+        return cast(F, policy.route(auth=f"page:{role or 'any'}")(wrapper))
 
     if view is not None:
         return decorate(view)
@@ -315,17 +317,7 @@ def asset_url(filename: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Template globals used by the layout and every page; errors on pages are pages."""
-    app.extensions["munjigi.pages"] = {
-        "blueprints": {"dashboard", "account", "admin"},
-        "endpoints": {
-            "auth.login_page",
-            "auth.signup_page",
-            "auth.terms_page",
-            "auth.logout_page",
-            "auth.renew_page",
-        },
-    }
+    """Template globals used by the layout and every page (what is a page: security/policy.py)."""
     app.jinja_env.globals.update(
         csrf_field=csrf_field,
         asset_url=asset_url,

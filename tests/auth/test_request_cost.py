@@ -1,7 +1,8 @@
 """What one protected request costs: one signature check and one database statement.
 
-The rate limiter's per-user key and ``auth_required`` both need the verified token; it is
-verified once per request (``decorators.verified_claims``), never reused across requests.
+The rate limiter's per-user key and ``auth_required`` both need the verified token; its
+signature is verified once per process (``token_cache.VerifiedTokens``): the claims (``exp``)
+are checked on every request, failures are never kept, a reset key stops its tokens.
 ``sessions.check_access`` reads the session and its user with one Core statement and writes
 ``last_used_at`` at most once a minute. Revocation is still seen on the very next request.
 """
@@ -72,16 +73,56 @@ def statements(app: Any) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", record)
 
 
-def test_a_bearer_request_verifies_its_token_once(client, auth, verifications):
+def test_each_token_is_verified_once_per_process(client, auth, verifications):
     bearer = auth.bearer(auth.signup_and_login("once_user")["access_token"])
-    client.get("/cost/probe", headers=bearer)  # warm: keys loaded
     verifications.clear()
 
-    assert client.get("/cost/probe", headers=bearer).status_code == 200
+    for _ in range(5):
+        assert client.get("/cost/probe", headers=bearer).status_code == 200
     assert verifications == ["verify"]
-    # Per request, not per token: the next request verifies again.
-    assert client.get("/cost/probe", headers=bearer).status_code == 200
+    # Another token of the same user is another entry.
+    other = auth.bearer(auth.login("once_user").get_json()["access_token"])
+    assert client.get("/cost/probe", headers=other).status_code == 200
+    assert client.get("/cost/probe", headers=other).status_code == 200
     assert verifications == ["verify", "verify"]
+
+
+def test_a_refused_token_is_verified_every_time(client, auth, verifications):
+    token = auth.signup_and_login("forger")["access_token"]
+    head, payload, signature = token.split(".")
+    forged = ".".join((head, payload, ("A" if signature[0] != "A" else "B") + signature[1:]))
+    verifications.clear()
+    for _ in range(3):
+        answer = client.get("/cost/probe", headers=auth.bearer(forged))
+        assert answer.status_code == 401
+    # Never cached: every request verifies it again (the limiter's user key and the view).
+    assert len(verifications) >= 3
+
+
+def test_a_cached_token_still_expires(client, auth, clock, verifications):
+    bearer = auth.bearer(auth.signup_and_login("cached_exp")["access_token"])
+    assert client.get("/cost/probe", headers=bearer).status_code == 200
+    clock.advance(24 * 3600)
+    answer = client.get("/cost/probe", headers=bearer)
+    assert answer.status_code == 401
+    assert answer.get_json()["code"] == "token_expired"
+    assert verifications == ["verify"]  # refused from the cached claims
+
+
+def test_a_reset_key_stops_its_cached_tokens(app, client, auth):
+    from munjigi.security.gatekeeper import gatekeeper
+
+    bearer = auth.bearer(auth.signup_and_login("reset_kid")["access_token"])
+    assert client.get("/cost/probe", headers=bearer).status_code == 200
+    assert len(gatekeeper().verified) >= 1
+    # What `rotate-keys --reset` does in any process: every stored key goes, the cache of
+    # key sets is re-read (here at once; elsewhere within MUNJIGI_KEY_CACHE_TTL).
+    from munjigi.security.keys import SigningKeyRow
+
+    db.session.execute(SigningKeyRow.__table__.delete())
+    db.session.commit()
+    gatekeeper().keys.load(db.session)
+    assert client.get("/cost/probe", headers=bearer).status_code == 401
 
 
 def test_a_cookie_post_verifies_once_and_still_checks_csrf(client, auth, verifications):
@@ -89,7 +130,8 @@ def test_a_cookie_post_verifies_once_and_still_checks_csrf(client, auth, verific
     verifications.clear()
 
     assert client.post("/cost/probe", headers=auth.csrf_headers()).status_code == 200
-    assert verifications == ["verify"]
+    assert client.post("/cost/probe", headers=auth.csrf_headers()).status_code == 200
+    assert len(verifications) <= 1
     refused = client.post("/cost/probe", headers={"X-CSRF-TOKEN": "wrong"})
     assert refused.status_code == 403
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.integration.live import gunicorn
+from tests.integration.live import gunicorn_configured
 from tests.integration.live import server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live")]
@@ -54,3 +55,37 @@ def test_database_storage_limit_is_shared_by_two_workers(env):
         statuses = hammer(server)
     assert sorted(set(statuses)) == [200, 429], statuses
     assert statuses.count(200) == LIMIT
+
+
+def test_default_settings_share_a_security_limit_between_two_workers(env):
+    """No storage configured (the default "shared"): the lookup class is counted in the
+    database, so two workers together allow the limit once, not twice."""
+    assert "MUNJIGI_RATELIMIT_STORAGE" not in env
+    with gunicorn(env, workers=2) as server:
+        statuses = hammer(server)
+    assert sorted(set(statuses)) == [200, 429], statuses
+    assert statuses.count(200) == LIMIT
+
+
+def test_default_settings_split_a_high_volume_limit_across_workers(env):
+    """The read class stays in process memory, each worker allowing its share: together
+    never more than the limit (gunicorn.conf.py tells the app how many workers there are)."""
+    env["MUNJIGI_RATELIMIT_READ"] = f"{LIMIT}/minute"
+    env["MUNJIGI_RATELIMIT_USER_READ"] = ""
+    statuses: list[int] = []
+    lock = threading.Lock()
+    with gunicorn_configured(env, workers=2, threads=2) as server:
+
+        def worker() -> None:
+            for _ in range(5):
+                status = server.call("GET", "/posts").status
+                with lock:
+                    statuses.append(status)
+
+        pool = [threading.Thread(target=worker) for _ in range(6)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+    assert 429 in statuses
+    assert statuses.count(200) <= LIMIT, statuses

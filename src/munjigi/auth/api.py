@@ -18,6 +18,7 @@ from munjigi.extensions import db
 from munjigi.mfa import challenge
 from munjigi.mfa import services as mfa_services
 from munjigi.responses import success
+from munjigi.security import policy
 from munjigi.security import sessions
 from munjigi.security import stepup
 from munjigi.security import tokens
@@ -35,6 +36,7 @@ REFRESH_AUTH: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"RefreshC
 
 
 @bp.post("/members/forms")
+@policy.route(rate="signup")
 @bp.input(schemas.SignupIn, arg_name="body")
 @bp.output(schemas.SignupOut)
 @bp.doc(summary="Sign up", responses={400: "중복 가입", 422: "Invalid input or weak password"})
@@ -46,6 +48,7 @@ def create_member(body: dict[str, str]) -> dict[str, Any]:
 
 
 @bp.post("/members/validation")
+@policy.route(rate="lookup")
 @bp.input(schemas.UsernameIn, arg_name="body")
 @bp.output(schemas.ValidationOut)
 @bp.doc(summary="Check whether a username is free")
@@ -56,6 +59,7 @@ def validate_username(body: dict[str, str]) -> dict[str, Any]:
 
 
 @bp.post("/members/login")
+@policy.route(rate="login")
 @bp.input(schemas.LoginIn, arg_name="body")
 @bp.output(schemas.LoginOut)
 @bp.doc(summary="Log in: tokens in the body and in cookies", responses={400: "Login failed"})
@@ -80,6 +84,7 @@ def login(body: dict[str, str]) -> dict[str, Any]:
 
 
 @bp.post("/members/login/mfa")
+@policy.route(rate="login")
 @bp.input(schemas.MfaLoginIn, arg_name="body")
 @bp.output(schemas.LoginOut)
 @bp.doc(
@@ -102,6 +107,7 @@ def login_mfa(body: dict[str, str]) -> dict[str, Any]:
 
 
 @bp.post("/members/reauth")
+@policy.route(rate="login")
 @bp.input(schemas.ReauthIn, arg_name="body")
 @bp.output(schemas.ReauthOut)
 @bp.doc(
@@ -118,6 +124,7 @@ def reauthenticate(body: dict[str, str]) -> dict[str, Any]:
 
 
 @bp.route("/members/tokens", methods=["GET", "POST"])
+@policy.route(rate="refresh")
 @bp.output(schemas.TokensOut)
 @bp.doc(
     summary="Rotate the refresh token (cookie + X-CSRF-TOKEN, or Bearer refresh token)",

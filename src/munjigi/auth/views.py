@@ -24,6 +24,7 @@ from munjigi.auth.exceptions import LoginFailedError
 from munjigi.errors import ValidationError
 from munjigi.mfa import challenge
 from munjigi.mfa import views as mfa_views
+from munjigi.security import policy
 from munjigi.security import sessions
 from munjigi.security import tokens
 from munjigi.security import transport
@@ -39,6 +40,7 @@ TAKEN = "That username or email address is already taken."
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@policy.route(kind=policy.PAGE, form="login")
 @bp.doc(hide=True)
 def login_page() -> Response | str:
     target = pages.safe_next(request.values.get("next"))
@@ -62,6 +64,7 @@ def login_page() -> Response | str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@policy.route(kind=policy.PAGE, form="signup")
 @bp.doc(hide=True)
 def signup_page() -> Response | str:
     if request.method == "GET":
@@ -90,12 +93,14 @@ def signup_page() -> Response | str:
 
 
 @bp.get("/terms")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 def terms_page() -> str:
     return render_template("auth/terms.html")
 
 
 @bp.post("/logout")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 @pages.page(password_step=True)
 def logout_page() -> Response:
@@ -114,6 +119,7 @@ def logout_page() -> Response:
 
 
 @bp.post("/members/tokens/renew")
+@policy.route(kind=policy.PAGE, rate="refresh")
 @bp.doc(hide=True)
 def renew_page() -> Response:
     """The renew shell's button for browsers without script: rotate, then go back.

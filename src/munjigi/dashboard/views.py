@@ -25,6 +25,7 @@ from munjigi.reports import audit_links
 from munjigi.reports import charts
 from munjigi.reports import queries
 from munjigi.reports import services as reports
+from munjigi.security import policy
 from munjigi.security import transport
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.handoff import HandoffError
@@ -32,6 +33,7 @@ from munjigi.security.models import Role
 
 
 @bp.route("/", methods=["GET", "POST"])
+@policy.route(form="login")
 def index() -> Response | str:
     if request.method == "POST":  # SPEC §5: anything but a valid hand-off is 401
         return _accept_handoff()

@@ -8,8 +8,10 @@ from flask import Response
 
 from munjigi import mail
 from munjigi.config import Settings
+from munjigi.security import policy
 
 bp = APIBlueprint("lifecycle", __name__, tag="account lifecycle")
+policy.declare(bp, kind=policy.API)  # what its routes are, unless a route says
 
 from munjigi.lifecycle import api  # noqa: E402,F401  (routes register themselves on bp)
 from munjigi.lifecycle import views  # noqa: E402,F401  (the pages)
@@ -27,7 +29,6 @@ def init_app(app: APIFlask, settings: Settings) -> None:
     verification.install()
     notify.install(app)
     app.register_blueprint(bp)
-    app.extensions["munjigi.pages"]["endpoints"].update(views.PAGE_ENDPOINTS)
 
     @app.errorhandler(EmailUnverifiedError)
     def unverified(error: EmailUnverifiedError) -> Response:

@@ -7,18 +7,15 @@ every address asked about, whether an account uses it or not, and when it runs o
 answer stays the same neutral one and simply nothing is sent: so the budget reveals
 nothing about which addresses exist. Counters live in the rate limiter's storage
 (memory, database or Redis: shared by every process like the other limits), through
-Flask-Limiter's public ``limiter`` strategy object.
+the limiter's public ``limits`` strategy object.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import math
-import time
 
 from flask import current_app
-from flask_limiter import Limiter
 from limits import RateLimitItem
 from limits import parse_many
 
@@ -27,6 +24,7 @@ from munjigi.extensions import db
 from munjigi.security import audit
 from munjigi.security import ratelimit
 from munjigi.security.exceptions import RateLimitedError
+from munjigi.security.ratelimit import RateLimiter as Limiter
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +36,7 @@ def _limiter() -> Limiter | None:
 
 def _hit(limiter: Limiter, items: list[RateLimitItem], *key: str) -> int | None:
     """Count one use against every item; seconds to wait if one is exhausted, else None."""
-    for item in items:
-        if not limiter.limiter.hit(item, *key):
-            stats = limiter.limiter.get_window_stats(item, *key)
-            return max(1, math.ceil(stats.reset_time - time.time()))
-    return None
+    return limiter.hit(items, *key)
 
 
 def spend_ip(kind: str) -> None:

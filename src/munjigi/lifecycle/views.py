@@ -19,6 +19,7 @@ from munjigi.lifecycle import bp
 from munjigi.lifecycle import services
 from munjigi.lifecycle.exceptions import EmailTakenError
 from munjigi.lifecycle.exceptions import LinkInvalidError
+from munjigi.security import policy
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.stepup import fresh_auth_required
 
@@ -28,16 +29,6 @@ SENT = "If an account uses {email}, a mail is on its way. The link in it works o
 LINK_INVALID = (
     "This link doesn't work any more: it was used already, a newer one was sent, or it "
     "expired. Ask for a new one."
-)
-PAGE_ENDPOINTS = (
-    "lifecycle.forgot_password_page",
-    "lifecycle.reset_password_page",
-    "lifecycle.verify_email_page",
-    "lifecycle.resend_verification_page",
-    "lifecycle.confirm_email_page",
-    "lifecycle.account_email_page",
-    "lifecycle.change_email_page",
-    "lifecycle.account_resend_page",
 )
 
 
@@ -66,6 +57,7 @@ def _email_problems(email: str) -> dict[str, list[str]]:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 def forgot_password_page() -> Response:
     email = request.form.get("email", "").strip()
@@ -81,6 +73,7 @@ def forgot_password_page() -> Response:
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 def reset_password_page() -> Response:
     token = request.values.get("token", "")
@@ -110,6 +103,7 @@ def reset_password_page() -> Response:
 
 
 @bp.route("/email/verify", methods=["GET", "POST"])
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 def verify_email_page() -> Response:
     token = request.values.get("token", "")
@@ -129,6 +123,7 @@ def verify_email_page() -> Response:
 
 
 @bp.route("/email/resend", methods=["GET", "POST"])
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 def resend_verification_page() -> Response:
     email = request.form.get("email", "").strip()
@@ -144,6 +139,7 @@ def resend_verification_page() -> Response:
 
 
 @bp.route("/email/confirm", methods=["GET", "POST"])
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 def confirm_email_page() -> Response:
     token = request.values.get("token", "")
@@ -166,6 +162,7 @@ def confirm_email_page() -> Response:
 
 
 @bp.get("/account/email")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 @pages.page
 def account_email_page() -> Response:
@@ -173,6 +170,7 @@ def account_email_page() -> Response:
 
 
 @bp.post("/account/email")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 @pages.page
 @fresh_auth_required(page=True)
@@ -213,6 +211,7 @@ def _account_email(
 
 
 @bp.post("/account/email/verification")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 @pages.page
 def account_resend_page() -> Response:

@@ -11,13 +11,14 @@ from flask import Blueprint
 from flask import Flask
 
 from munjigi.mfa import models  # noqa: F401  (tables join the metadata)
+from munjigi.security import policy
 
 bp = Blueprint("mfa", __name__)
+policy.declare(bp, kind=policy.PAGE)  # what its routes are, unless a route says
 
 from munjigi.mfa import views  # noqa: E402,F401  (routes register themselves on bp)
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages; errors on them are pages too (errors.wants_json_response)."""
+    """Register the pages (declared pages above: errors on them are pages too)."""
     app.register_blueprint(bp)
-    app.extensions["munjigi.pages"]["blueprints"].add("mfa")

@@ -16,6 +16,7 @@ from munjigi.mfa.exceptions import ChallengeInvalidError
 from munjigi.mfa.exceptions import CodeInvalidError
 from munjigi.mfa.exceptions import NotEnrolledError
 from munjigi.mfa.exceptions import ReauthFailedError
+from munjigi.security import policy
 from munjigi.security import transport
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.stepup import fresh_auth_required
@@ -90,6 +91,7 @@ def regenerate_recovery_codes() -> Response:
 
 
 @bp.post("/login/second-factor")
+@policy.route(rate="login")
 def second_step() -> Response:
     """The second step of /login: the challenge (hidden) and a TOTP or recovery code."""
     token = request.form.get("challenge", "")[:200]
@@ -137,6 +139,7 @@ def second_step_page(
 
 
 @bp.route("/reauth", methods=["GET", "POST"])
+@policy.route(form="login")
 @pages.page
 def reauth() -> Response:
     target = pages.safe_next(request.values.get("next"))

@@ -15,6 +15,7 @@ from munjigi.extensions import db
 from munjigi.ops import bp
 from munjigi.ops import metrics
 from munjigi.ops import readiness
+from munjigi.security import policy
 from munjigi.security.gatekeeper import gatekeeper
 
 # The OpenAPI shapes of the answers (apidocs: the document states every status and type).
@@ -50,12 +51,14 @@ def _settings() -> Settings:
 
 
 @bp.get("/healthz")
+@policy.route(rate=policy.EXEMPT)
 @bp.doc(summary="Liveness: the process answers (touches nothing else)")
 def healthz() -> dict[str, Any]:
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
+@policy.route(rate=policy.EXEMPT)
 @bp.doc(
     summary="Readiness: the database answers in time, at the migrations' head (Redis reported)",
     responses=READY_ANSWERS,
@@ -81,6 +84,7 @@ def readyz() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/metrics")
+@policy.route(rate=policy.EXEMPT)
 @bp.doc(
     summary="Prometheus metrics (Bearer MUNJIGI_METRICS_TOKEN; production: 404 without one set)",
     responses=METRICS_ANSWERS,

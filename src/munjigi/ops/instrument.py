@@ -7,7 +7,6 @@ import os
 import re
 import time
 
-from flask import Flask
 from flask import Response
 from flask import g
 from flask import request
@@ -61,14 +60,3 @@ def finish_request(response: Response) -> Response:
         }
         log.log(level, "%s %s %s", method, path, status, extra=context)
     return response
-
-
-def init_app(app: Flask) -> None:
-    """Register the hooks; call before anything else registers request hooks.
-
-    Flask runs ``before_request`` hooks in registration order and ``after_request`` hooks in
-    reverse, so registering first means the id exists for every later hook and the line is
-    written last, with the final status and headers.
-    """
-    app.before_request(start_request)
-    app.after_request(finish_request)

@@ -8,11 +8,14 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask.blueprints import BlueprintSetupState
 
+from munjigi.security import policy
+
 bp = APIBlueprint("passkeys", __name__, tag="passkeys")
+policy.declare(bp, kind=policy.API)  # what its routes are, unless a route says
 
 from munjigi.passkeys import api  # noqa: E402,F401  (routes register themselves on bp)
 from munjigi.passkeys import models  # noqa: E402,F401  (tables join the metadata)
-from munjigi.passkeys import views  # noqa: E402
+from munjigi.passkeys import views  # noqa: E402,F401  (the pages)
 
 
 def _user_passkeys() -> list[Any]:
@@ -31,9 +34,6 @@ def _passkeys_enabled() -> bool:
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    # Our pages answer errors as pages (errors.wants_json_response reads this registry).
-    registry = state.app.extensions.setdefault("munjigi.pages", {})
-    registry.setdefault("endpoints", set()).update(views.PAGE_ENDPOINTS)
     state.app.jinja_env.globals.update(
         user_passkeys=_user_passkeys, passkeys_enabled=_passkeys_enabled
     )

@@ -20,6 +20,7 @@ from munjigi.passkeys import services
 from munjigi.passkeys import signin
 from munjigi.passkeys.models import Passkey
 from munjigi.responses import success
+from munjigi.security import policy
 from munjigi.security import transport
 from munjigi.security.decorators import auth_required
 from munjigi.security.decorators import current_principal
@@ -97,6 +98,7 @@ def delete_passkey(passkey_id: int) -> dict[str, Any]:
 
 
 @bp.post("/members/passkeys/login/options")
+@policy.route(rate="lookup")
 @bp.output(schemas.OptionsOut)
 @bp.doc(summary="Start a passwordless sign-in: request options for any of my passkeys")
 def login_options() -> dict[str, Any]:
@@ -104,6 +106,7 @@ def login_options() -> dict[str, Any]:
 
 
 @bp.post("/members/passkeys/login")
+@policy.route(rate="login")
 @bp.input(schemas.CredentialIn, arg_name="body")
 @bp.output(schemas.PasskeyLoginOut)
 @bp.doc(
@@ -117,6 +120,7 @@ def login_with_passkey(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/members/passkeys/second-factor/options")
+@policy.route(rate="lookup")
 @bp.input(schemas.PendingLoginIn, arg_name="body")
 @bp.output(schemas.OptionsOut)
 @bp.doc(
@@ -128,6 +132,7 @@ def second_factor_options(body: dict[str, str]) -> dict[str, Any]:
 
 
 @bp.post("/members/passkeys/second-factor")
+@policy.route(rate="login")
 @bp.input(schemas.SecondFactorIn, arg_name="body")
 @bp.output(schemas.PasskeyLoginOut)
 @bp.doc(
@@ -144,6 +149,7 @@ def second_factor(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/members/passkeys/reauth/options")
+@policy.route(rate="lookup")
 @bp.output(schemas.OptionsOut)
 @bp.doc(summary="Step-up: request options to re-authenticate with a passkey", security=BEARER)
 @auth_required
@@ -152,6 +158,7 @@ def reauth_options() -> dict[str, Any]:
 
 
 @bp.post("/members/passkeys/reauth")
+@policy.route(rate="login")
 @bp.input(schemas.CredentialIn, arg_name="body")
 @bp.output(schemas.Envelope)
 @bp.doc(

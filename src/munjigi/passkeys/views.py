@@ -14,6 +14,7 @@ from munjigi.errors import ValidationError
 from munjigi.passkeys import bp
 from munjigi.passkeys import services
 from munjigi.passkeys.exceptions import PasskeyNotFoundError
+from munjigi.security import policy
 from munjigi.security.stepup import fresh_auth_required
 
 NOTICES = {
@@ -26,6 +27,7 @@ NAME_REQUIRED = "Give the passkey a name (up to 64 characters)."
 
 
 @bp.get("/account/passkeys")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 @pages.page
 def manage() -> Response:
@@ -33,6 +35,7 @@ def manage() -> Response:
 
 
 @bp.post("/account/passkeys/<int:passkey_id>/name")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 @pages.page
 def rename(passkey_id: int) -> Response:
@@ -47,6 +50,7 @@ def rename(passkey_id: int) -> Response:
 
 
 @bp.post("/account/passkeys/<int:passkey_id>/delete")
+@policy.route(kind=policy.PAGE)
 @bp.doc(hide=True)
 @pages.page
 @fresh_auth_required(page=True)
@@ -65,6 +69,3 @@ def _back(notice: str) -> Response:
 
 def _page() -> Response:
     return pages.render("passkeys/index.html", notice=NOTICES.get(request.args.get("notice", "")))
-
-
-PAGE_ENDPOINTS = {"passkeys.manage", "passkeys.rename", "passkeys.remove"}

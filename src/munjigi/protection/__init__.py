@@ -7,8 +7,10 @@ from apiflask import APIBlueprint
 from apiflask import APIFlask
 
 from munjigi.config import Settings
+from munjigi.security import policy
 
 bp = APIBlueprint("protection", __name__, tag="protection")
+policy.declare(bp, kind=policy.API)  # what its routes are, unless a route says
 
 from munjigi.protection import api  # noqa: E402,F401  (routes register themselves on bp)
 

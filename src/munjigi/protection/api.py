@@ -12,6 +12,7 @@ from munjigi.protection import schemas
 from munjigi.protection import services
 from munjigi.responses import success
 from munjigi.security import antibot
+from munjigi.security import policy
 
 # Crawlers may index the public recipe pages, nothing that belongs to someone.
 ROBOTS = """User-agent: *
@@ -34,6 +35,7 @@ def robots_txt() -> Response:
 
 
 @bp.get("/api/antibot/challenge")
+@policy.route(rate="lookup")
 @bp.input(schemas.ChallengeQuery, location="query", arg_name="query")
 @bp.output(schemas.ChallengeOut)
 @bp.doc(
@@ -50,6 +52,7 @@ def get_challenge(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/members/password-strength")
+@policy.route(rate="lookup")
 @bp.input(schemas.StrengthIn, arg_name="body")
 @bp.output(schemas.StrengthOut)
 @bp.doc(summary="How strong a password is, and whether sign-up would accept it")

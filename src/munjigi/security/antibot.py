@@ -35,7 +35,6 @@ from typing import Any
 
 import altcha
 from flask import Flask
-from flask import current_app
 from flask import request
 from sqlalchemy import delete
 from sqlalchemy import func
@@ -46,7 +45,6 @@ from sqlalchemy.exc import IntegrityError
 from munjigi.config import Settings
 from munjigi.extensions import db
 from munjigi.security import audit
-from munjigi.security import ratelimit
 from munjigi.security import suspicion
 from munjigi.security.exceptions import BotBlockedError
 from munjigi.security.exceptions import ChallengeRequiredError
@@ -310,13 +308,13 @@ def signup_level(ip: str | None) -> int:
 # --- Flask wiring ----------------------------------------------------------------------
 
 
-def _guard() -> None:
-    """Before every request: scrapers on pages, honeypot and fill time on forms, sign-up PoW."""
+def guard(kind: str) -> None:
+    """The gate's check of a request of rate class ``kind``: scrapers on pages, honeypot and
+    fill time on forms, sign-up PoW."""
     if not enabled() or request.endpoint is None:
         return
     settings = _settings()
     endpoint = request.endpoint
-    kind = ratelimit.classify(current_app, endpoint, request.method)
     if kind == "page" and settings.antibot_block_scripted_pages:
         if scripted_agent(request.headers.get("User-Agent")):
             record_block("bot_blocked", "scripted_agent", endpoint=endpoint)
@@ -382,8 +380,7 @@ def solve(challenge_dict: dict[str, Any]) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the request guard and the template helpers of ``antibot/fields.html``."""
-    app.before_request(_guard)
+    """The template helpers of ``antibot/fields.html`` (the gate calls ``guard``)."""
     app.jinja_env.globals.update(
         antibot_enabled=enabled,
         antibot_form_token=_form_token_value,

@@ -19,6 +19,7 @@ from flask import request
 
 from munjigi.extensions import db
 from munjigi.security import csrf
+from munjigi.security import policy
 from munjigi.security import sessions
 from munjigi.security import tokens
 from munjigi.security import transport
@@ -62,26 +63,34 @@ def verified_claims(token: str, token_type: str) -> dict[str, Any]:
     """The claims of ``token`` after the signature and claim checks, verified once per request.
 
     The rate limiter's per-user key (``ratelimit.user_key``) runs first and needs the same
-    verified ``sub``; the answer is kept in the WSGI environ (per request, never across
-    requests) under the exact token text and type, so the view's check reuses it instead
-    of verifying the Ed25519 signature a second time. Failures are not kept: a bad token is
-    verified again by whoever asks and raises its own error (401 invalid, expired, …).
+    verified ``sub``; the answer is kept in the WSGI environ under the exact token text and
+    type, so the view's check reuses it. Across requests the signature is verified once per
+    process (``Gatekeeper.verified``, token_cache.py); the claims are checked every time.
+    Failures are never kept: a bad token is verified again by whoever asks and raises its
+    own error (401 invalid, expired, …).
 
     :raises AuthenticationError: (401) invalid, expired or wrong-type token.
     """
     cache: dict[tuple[str, str], dict[str, Any]] = request.environ.setdefault(_VERIFIED, {})
     claims = cache.get((token_type, token))
     if claims is None:
-        gk = gatekeeper()
-        parsed = tokens.parse(token)
-        claims = tokens.decode(
-            parsed,
-            gk.keys.verification_keys(db.session, parsed.kid),
-            gk.policy,
-            expected_type=token_type,
-            now=int(gk.clock()),
-        )
+        claims = _verify(token, token_type)
         cache[(token_type, token)] = claims
+    return claims
+
+
+def _verify(token: str, token_type: str) -> dict[str, Any]:
+    """Verify the signature once per process (token_cache.py), the claims on every request."""
+    gk = gatekeeper()
+    now = int(gk.clock())
+    known = gk.verified.get(token, gk.keys.trusted_kids())
+    if known is not None:
+        tokens.check_claims(known, gk.policy, expected_type=token_type, now=now)
+        return known
+    parsed = tokens.parse(token)
+    keys = gk.keys.verification_keys(db.session, parsed.kid)
+    claims = tokens.decode(parsed, keys, gk.policy, expected_type=token_type, now=now)
+    gk.verified.put(token, parsed.kid, claims)
     return claims
 
 
@@ -126,7 +135,8 @@ def auth_required(view: F | None = None, *, role: Role | None = None) -> Any:
                 raise RoleRequiredError()
             return func(*args, **kwargs)
 
-        return cast(F, wrapper)
+        # Declared on the route: the policy table (security/policy.py) records it.
+        return cast(F, policy.route(auth=f"token:{role or 'any'}")(wrapper))
 
     if view is not None:
         return decorate(view)

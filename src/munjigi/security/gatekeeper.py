@@ -15,6 +15,7 @@ from munjigi.security import breached
 from munjigi.security.keys import KeyStore
 from munjigi.security.passwords import PasswordHasher
 from munjigi.security.passwords import PasswordPolicy
+from munjigi.security.token_cache import VerifiedTokens
 from munjigi.security.tokens import TokenPolicy
 
 EXTENSION_KEY = "munjigi"
@@ -34,6 +35,8 @@ class Gatekeeper:
             settings.token_leeway,
             settings.key_cache_ttl,
         )
+        # Tokens whose signature verified in this process (decorators.verified_claims).
+        self.verified = VerifiedTokens()
         self.hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_cost,

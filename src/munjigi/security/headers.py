@@ -47,47 +47,59 @@ def csp_nonce() -> str:
 
 def content_security_policy(nonce: str) -> str:
     """The policy for a response whose scripts carry ``nonce``."""
-    return "; ".join(
-        (
-            "default-src 'self'",
-            f"script-src 'self' 'nonce-{nonce}'",
-            f"style-src 'self' 'nonce-{nonce}'",
-            "img-src 'self' data:",
-            "font-src 'self'",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        )
+    return _CSP_HEAD + nonce + _CSP_MID + nonce + _CSP_TAIL
+
+
+# Precomputed around the nonce: scripts and styles both need it (no 'unsafe-inline').
+_CSP_HEAD = "default-src 'self'; script-src 'self' 'nonce-"
+_CSP_MID = "'; style-src 'self' 'nonce-"
+_CSP_TAIL = "'; " + "; ".join(
+    (
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
     )
+)
 
 
-def apply(response: Response, settings: Settings) -> Response:
-    """Set every security header on ``response`` (kept if a view chose its own)."""
-    nonce = csp_nonce()
-    if request.endpoint in _DOCS_ENDPOINTS and response.mimetype == "text/html":
-        body = response.get_data()
-        response.set_data(_BARE_SCRIPT.sub(f'<script nonce="{nonce}">'.encode(), body))
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if settings.env == "production":
-        headers.setdefault(
-            "Strict-Transport-Security", f"max-age={settings.hsts_max_age}; includeSubDomains"
-        )
-    return response
+class SecurityHeaders:
+    """The headers of one app, computed once; ``apply`` only adds this request's nonce."""
+
+    def __init__(self, settings: Settings) -> None:
+        fixed = [
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+            ("Referrer-Policy", "strict-origin-when-cross-origin"),
+            ("Permissions-Policy", PERMISSIONS_POLICY),
+            ("Cross-Origin-Opener-Policy", "same-origin"),
+        ]
+        if settings.env == "production":
+            hsts = f"max-age={settings.hsts_max_age}; includeSubDomains"
+            fixed.append(("Strict-Transport-Security", hsts))
+        self.fixed = tuple(fixed)
+
+    def apply(self, response: Response) -> Response:
+        """Set every security header on ``response`` (kept if a view chose its own)."""
+        nonce = csp_nonce()
+        if request.endpoint in _DOCS_ENDPOINTS and response.mimetype == "text/html":
+            body = response.get_data()
+            response.set_data(_BARE_SCRIPT.sub(f'<script nonce="{nonce}">'.encode(), body))
+        headers = response.headers
+        if "Content-Security-Policy" not in headers:
+            headers["Content-Security-Policy"] = content_security_policy(nonce)
+        for name, value in self.fixed:
+            if name not in headers:
+                headers[name] = value
+        return response
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    """Add the headers after every request and ``csp_nonce()`` to templates."""
-
-    def add_headers(response: Response) -> Response:
-        return apply(response, settings)
-
-    app.after_request(add_headers)
+def init_app(app: Flask, settings: Settings) -> SecurityHeaders:
+    """``csp_nonce()`` for templates; the gate (munjigi/gate.py) applies the headers."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    found = SecurityHeaders(settings)
+    app.extensions["munjigi.headers"] = found
+    return found

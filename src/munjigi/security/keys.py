@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -125,6 +126,16 @@ class KeyStore:
         if self._stale() or kid not in keyset.verification:
             keyset = self.load(session)
         return keyset.verification
+
+    def trusted_kids(self) -> Container[str]:
+        """The kids of the cached key set, for tokens verified earlier in this process.
+
+        Only the cached set is consulted (no database read); ``verification_keys`` refreshes
+        it whenever it is older than the cache TTL or a token names a new kid.
+        """
+        if self._stale():
+            return ()
+        return self._keyset.verification
 
     def signing_key(self, session: DbSession) -> tokens.SigningKey:
         """The current signing key, creating the first one if the database has none."""

@@ -10,9 +10,8 @@ busy timeout (``db.py``); PostgreSQL and MariaDB lock the one counter row.
 Registered with ``limits`` under the scheme ``munjigi-db://`` (``STORAGE_SCHEME``); the engine
 is passed as the ``engine`` storage option.
 
-``MemoryStorage`` (``munjigi-memory://``, the ``memory`` setting) is limits' in-process storage
-with one change, explained on the class: expired counters are swept once a second, not by a
-new thread every 10 ms.
+``MemoryStorage`` (``munjigi-memory://``) counts in process memory without limits' timer
+threads; ``FallbackStorage`` (ratelimit_fallback.py) puts it behind Redis.
 """
 
 from __future__ import annotations
@@ -21,11 +20,9 @@ import hashlib
 import random
 import threading
 import time
-import weakref
 from typing import Any
 from typing import cast
 
-from limits.storage import MemoryStorage as LimitsMemoryStorage
 from limits.storage import Storage
 from sqlalchemy import Engine
 from sqlalchemy import Table
@@ -151,52 +148,79 @@ class DatabaseStorage(Storage):
             connection.execute(delete(_table).where(_table.c.key == _key(key)))
 
 
-class MemoryStorage(LimitsMemoryStorage):
-    """limits' ``MemoryStorage``, swept by one background thread instead of a thread per 10 ms.
+class MemoryStorage(Storage):
+    """Fixed-window counters in this process (``munjigi-memory://``), through limits' public API.
 
-    limits re-arms a 10 ms ``threading.Timer`` on any hit that finds the previous timer
-    finished: under steady traffic that is a new thread every few requests, and
-    ``Thread.start()`` blocks the request until the new thread has run. On a busy host the
-    wait for the scheduler was 13 % of a protected request's wall time (docs/performance.md).
-    Here one daemon thread per process sweeps once a second (started on the first hit, and
-    again in a forked worker, where the parent's thread does not exist). Counting does not
-    depend on the sweep: ``get`` and ``incr`` drop an expired window themselves; the sweep
-    only frees the memory of keys that are never asked for again. (limits has no setting
-    for this, hence the override of its private, name-mangled method;
-    tests/security/test_ratelimit_lean.py checks that it still takes effect.)
+    limits' own ``MemoryStorage`` re-arms a 10 ms ``threading.Timer`` to expire counters: under
+    steady traffic a new thread every few requests, and ``Thread.start()`` blocks the request
+    until it runs (13 % of a protected request on a busy host, docs/performance.md). This one
+    needs no thread: ``incr`` and ``get`` drop an expired window themselves, and at most once a
+    second an ``incr`` also frees every expired counter. One lock guards the dictionary; no
+    lock is ever held across a call out, so a fork (gunicorn) cannot inherit it taken.
     """
 
     STORAGE_SCHEME = [MEMORY_SCHEME]
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
-        self.sweeper: threading.Thread | None = None
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._counters: dict[str, list[float]] = {}  # key → [count, expires_at]
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
+        super().__init__(uri, wrap_exceptions=wrap_exceptions)
 
-    def _MemoryStorage__schedule_expiry(self) -> None:
-        sweeper = self.sweeper
-        if sweeper is None or not sweeper.is_alive():
-            # No lock (a lock held across a fork would deadlock the child): two hits racing
-            # here may start two sweepers, which is harmless.
-            sweeper = threading.Thread(
-                target=_sweep_while_alive,
-                args=(weakref.ref(self),),
-                name="munjigi-ratelimit-sweep",
-                daemon=True,  # never holds up the interpreter's exit
-            )
-            self.sweeper = sweeper
-            sweeper.start()
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Add ``amount`` to the counter, starting a new window of ``expiry`` s if it ran out."""
+        now = time.time()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            entry = self._counters.get(key)
+            if entry is None or entry[1] <= now:
+                entry = self._counters[key] = [0, now + expiry]
+            entry[0] += amount
+            return int(entry[0])
+
+    def get(self, key: str) -> int:
+        """The counter of the current window (0 when none or expired)."""
+        entry = self._counters.get(key)
+        return int(entry[0]) if entry is not None and entry[1] > time.time() else 0
+
+    def get_expiry(self, key: str) -> float:
+        """When the current window ends (now, when there is none)."""
+        now = time.time()
+        entry = self._counters.get(key)
+        return entry[1] if entry is not None and entry[1] > now else now
+
+    def check(self) -> bool:
+        """Always answers."""
+        return True
+
+    def reset(self) -> int | None:
+        """Forget every counter."""
+        with self._lock:
+            count = len(self._counters)
+            self._counters.clear()
+        return count
+
+    def clear(self, key: str) -> None:
+        """Forget one counter."""
+        with self._lock:
+            self._counters.pop(key, None)
 
     def sweep(self) -> None:
-        """Drop expired counters now (what limits' timer does)."""
-        self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        """Free every expired counter now."""
+        with self._lock:
+            self._sweep(time.time())
 
+    def _sweep(self, now: float) -> None:
+        expired = [key for key, (_, expires) in self._counters.items() if expires <= now]
+        for key in expired:
+            del self._counters[key]
+        self._next_sweep = now + MEMORY_SWEEP_SECONDS
 
-def _sweep_while_alive(ref: weakref.ReferenceType[MemoryStorage]) -> None:
-    """Sweep ``ref``'s storage every MEMORY_SWEEP_SECONDS until it is garbage collected."""
-    while True:
-        time.sleep(MEMORY_SWEEP_SECONDS)
-        storage = ref()
-        if storage is None:
-            return
-        storage.sweep()
-        del storage  # hold no reference while sleeping
+    def size(self) -> int:
+        """How many counters are held (expired ones until the next sweep)."""
+        return len(self._counters)

@@ -178,22 +178,22 @@ def check_access(claims: dict[str, Any], transport: str) -> Principal:
     :raises SessionRevokedError: logged out, revoked, expired, locked or deleted.
     """
     now = gatekeeper().now()
-    # Core on the session's own connection (same transaction, same pool checkout): the ORM
-    # path would add its compile-cache lookup and row loading to every request for a
-    # column-only select (~29 % of a protected request in the profile).
-    connection = db.session.connection()
-    row = connection.execute(_SESSION_STATE, {"sid": claims["sid"]}).first()
-    if (
-        row is None
-        or row.revoked_at is not None
-        or row.expires_at <= now
-        or str(row.user_id) != claims["sub"]
-        or row.status != UserStatus.ACTIVE
-    ):
-        raise SessionRevokedError()
-    if now - row.last_used_at >= LAST_USED_RESOLUTION:
-        connection.execute(_TOUCH, {"sid": claims["sid"], "now": now})
-        db.session.commit()
+    # One compiled Core statement on a pooled connection of its own: no ORM session is
+    # built for a request that needs nothing else, and the read sees every commit made by
+    # any process or instance before it (SPEC §3: refused on the very next request).
+    with db.engine.connect() as connection:
+        row = connection.execute(_SESSION_STATE, {"sid": claims["sid"]}).first()
+        if (
+            row is None
+            or row.revoked_at is not None
+            or row.expires_at <= now
+            or str(row.user_id) != claims["sub"]
+            or row.status != UserStatus.ACTIVE
+        ):
+            raise SessionRevokedError()
+        if now - row.last_used_at >= LAST_USED_RESOLUTION:
+            connection.execute(_TOUCH, {"sid": claims["sid"], "now": now})
+            connection.commit()
     return Principal(row.user_id, claims["sid"], Role(row.role), claims, transport)
 
 
