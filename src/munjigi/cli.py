@@ -107,6 +107,27 @@ def purge_tokens() -> None:
     click.echo(f"purged {links} account tokens and {challenges} login challenges")
 
 
+@group.command("purge-mail")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Days to keep sent or given-up mail records.",
+)
+def purge_mail(days: int) -> None:
+    """Delete outbox rows sent or given up more than DAYS ago (waiting mail is kept)."""
+    from datetime import timedelta
+
+    from munjigi.db import utcnow
+    from munjigi.mail import outbox
+
+    deleted = outbox.purge(db.session(), utcnow() - timedelta(days=days))
+    db.session.commit()
+    click.echo(f"purged {deleted} mail records older than {days} days")
+
+
 @group.command("seed-demo")
 @click.option("--password", help="Password for the demo member (default: random, printed once).")
 def seed_demo(password: str | None) -> None:
