@@ -1,12 +1,12 @@
 """Signing keys: kept in the database (private halves encrypted), cached per process, rotated.
 
 Keys live in the database so every process and instance signs and verifies with the same
-set. Publication is immediate (docs/security.md "Signing keys"): a worker signs with the
-key the database names current at that moment, and every JWKS answer and every token check
-compares its cache with the database first (one small indexed query), so no worker signs
-with a ``kid`` that another does not publish. ``rotate-keys --reset`` also revokes every
-session, so tokens of the deleted keys stop working on the next request. The first key is made as soon as anything asks (the
-JWKS, /readyz, a login); a unique ``generation`` lets one racer win.
+set. Publication is immediate (docs/security.md "Keys"): a worker signs with the key the
+database names current at that moment, and every JWKS answer compares its cache with the
+database first (one small indexed query), so no worker signs with a ``kid`` that another
+does not publish. ``rotate-keys --reset`` also revokes every session, so tokens of the
+deleted keys stop working on the next request. The first key is made as soon as anything
+asks (a first request, /readyz, the JWKS); a unique ``generation`` lets one racer win.
 """
 
 from __future__ import annotations
