@@ -173,7 +173,7 @@ class KeyStore:
         Runs on its own connection and transaction, so the caller's pending work is neither
         committed nor rolled back by it.
         """
-        for _ in range(5):
+        for attempt in range(5):
             with Session(bind=session.get_bind()) as own:
                 if self._current_kid(own) is not None:
                     return
@@ -188,10 +188,12 @@ class KeyStore:
                     return
                 except (IntegrityError, OperationalError):
                     # Another process made it first (unique generation), or SQLite refused
-                    # to upgrade a read snapshot another writer overtook: look again.
+                    # to upgrade a read snapshot another writer overtook: look again. A
+                    # database that stays down re-raises (the request answers 503).
                     own.rollback()
+                    if attempt == 4:
+                        raise
             time.sleep(0.05)
-        raise RuntimeError("could not create the first signing key")
 
     def _current_kid(self, session: DbSession, other_than: str | None = None) -> str | None:
         query = select(SigningKeyRow.kid).where(SigningKeyRow.rotated_at.is_(None))
