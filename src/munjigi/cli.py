@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import delete
 from sqlalchemy import select
+from sqlalchemy import update
 
 from munjigi.extensions import db
 from munjigi.imports import cli as imports_cli
@@ -80,10 +81,21 @@ def rotate_keys(reset: bool) -> None:
     """Make a new signing key; tokens signed by the old one stay valid until they expire."""
     from munjigi.security import audit
     from munjigi.security.gatekeeper import gatekeeper
+    from munjigi.security.models import AuthSession
     from munjigi.security.models import SigningKey
 
     if reset:
         db.session.execute(delete(SigningKey))
+        # Every token was signed by a deleted key: ending their sessions makes every process
+        # refuse them on the next request (the session check), whatever its key cache holds.
+        ended = db.session.execute(
+            update(AuthSession)
+            .where(AuthSession.revoked_at.is_(None))
+            .values(revoked_at=gatekeeper().now(), revoked_reason="keys_reset")
+        )
+        count = int(ended.rowcount)  # type: ignore[attr-defined]
+        if count:
+            audit.record("sessions_revoked", reason="keys_reset", detail={"count": count})
     kid = gatekeeper().keys.rotate(db.session)
     audit.record("key_rotated", detail={"kid": kid, "reset": reset})
     db.session.commit()
@@ -109,6 +121,27 @@ def purge_tokens() -> None:
     challenges = challenge.purge_dead()
     db.session.commit()
     click.echo(f"purged {links} account tokens and {challenges} login challenges")
+
+
+@group.command("purge-mail")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Days to keep sent or given-up mail records.",
+)
+def purge_mail(days: int) -> None:
+    """Delete outbox rows sent or given up more than DAYS ago (waiting mail is kept)."""
+    from datetime import timedelta
+
+    from munjigi.db import utcnow
+    from munjigi.mail import outbox
+
+    deleted = outbox.purge(db.session(), utcnow() - timedelta(days=days))
+    db.session.commit()
+    click.echo(f"purged {deleted} mail records older than {days} days")
 
 
 @group.command("seed-demo")

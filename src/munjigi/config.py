@@ -197,6 +197,13 @@ class Settings:
     ratelimit_mail: str = "5/minute;20/hour"
     # Per recipient address: nobody can fill a victim's inbox from many IPs.
     ratelimit_mail_recipient: str = "3/hour;10/day"
+    # The durable mail outbox: a failed message is retried after 30 s, 60 s, 120 s … (at most
+    # an hour apart) up to 8 tries (about two hours), then given up and logged.
+    mail_retry_delay: int = 30
+    mail_max_attempts: int = 8
+    # Each process looks for mail left behind (by a restart or a dead worker) this often;
+    # 0 turns the sweep off (mail then leaves only on the commit that made it, and retries).
+    mail_sweep_interval: int = 60
     # Forgot-password and re-send answers take at least this long, known address or not.
     neutral_answer_ms: int = 250
     # Mail the member on a login from a device and network not seen in this many seconds.
@@ -302,6 +309,8 @@ class Settings:
             "default_locale": "en",
             # One process; the default "shared" split is tested with real gunicorn workers.
             "ratelimit_storage": "memory",
+            # No background look at the database per test app; the mail tests turn it on.
+            "mail_sweep_interval": 0,
         }
         base.update(overrides)
         return cls(**base)

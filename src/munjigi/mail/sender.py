@@ -1,68 +1,76 @@
 """Mail leaves only after the transaction that caused it commits, from a background thread.
 
-- ``queue`` attaches a composed message to the current database session; a commit hands it
-  to the sender, a rollback drops it (a refused change never mails anyone).
-- One daemon thread per process delivers, so no request waits on the mail server, and the
-  answer to "forgot password" takes the same time whether or not a message was sent.
-- A failure is logged (the exception's class, the message kind: never the body, which holds
-  a link with a token, nor SMTP credentials) and counted in ``munjigi_mail_failures_total``.
-  The user's action has already succeeded; they can ask for another mail.
+- ``queue`` writes the composed message to the outbox table (``mail.outbox``) in the current
+  transaction: a rollback drops it, a commit keeps it, even across a worker restart.
+- A commit wakes this process's sender thread, which drains the outbox, so no request waits
+  on the mail server and "forgot password" takes the same time whether or not mail is sent.
+- Failures are retried with backoff; the thread wakes for the next retry, and every
+  ``MUNJIGI_MAIL_SWEEP_INTERVAL`` seconds it also looks for mail another process left
+  behind (a worker killed mid-send, or between commit and delivery).
+- Logs carry the exception's class and the message kind: never the body (it holds a link
+  with a token) nor SMTP credentials.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import os
-import queue as queues
 import threading
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from prometheus_client import Counter
+from cryptography.fernet import Fernet
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from munjigi.mail.backends import Backend
+from munjigi.db import utcnow
+from munjigi.mail import outbox
+from munjigi.mail.outbox import FAILED
+from munjigi.mail.outbox import SENT
+
+__all__ = ["FAILED", "SENT", "Channel", "install", "pending", "queue", "wait_idle"]
 
 log = logging.getLogger("munjigi.mail")
 
-_PENDING = "munjigi.mail.pending"
-# Messages waiting for the sender; beyond this a burst is dropped (and counted), not hoarded.
-MAX_WAITING = 1000
-
-SENT = Counter("munjigi_mail_sent", "Messages handed to the mail backend.", ["kind"])
-FAILED = Counter(
-    "munjigi_mail_failures", "Messages the mail backend refused or could not take.", ["kind"]
-)
+_WAKE = "munjigi.mail.wake"
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A composed message, the backend that will carry it, and its kind (for logs)."""
+@dataclass(eq=False)
+class Channel:
+    """One application's way out: its engine and, read when sending, its delivery policy."""
 
-    kind: str
-    message: EmailMessage
-    backend: Backend
+    engine: Engine
+    policy: Callable[[], outbox.Policy]
+    fernet: Fernet
+    sweep_interval: int
+
+    def drain(self) -> datetime | None:
+        return outbox.drain(self.engine, self.policy())
 
 
-def queue(session: Session, item: Outgoing) -> None:
-    """Send ``item`` once ``session``'s transaction commits; drop it if it rolls back."""
-    if not session.in_transaction():
-        session.begin()  # so that a rollback (even of nothing written) drops the message
-    session.info.setdefault(_PENDING, []).append(item)
+def queue(session: Session, channel: Channel, kind: str, message: EmailMessage) -> None:
+    """Store ``message`` in ``session``'s transaction; the commit wakes the sender."""
+    outbox.add(session, kind, message, channel.fernet)
+    session.info.setdefault(_WAKE, []).append(channel)
 
 
 def _after_commit(session: Session) -> None:
-    pending: list[Outgoing] = session.info.pop(_PENDING, [])
-    for item in pending:
-        _SENDER.submit(item)
+    for channel in dict.fromkeys(session.info.pop(_WAKE, [])):
+        _SENDER.wake(channel)
 
 
 def _after_rollback(session: Session, previous_transaction: Any) -> None:
-    # Any rollback of the outer transaction, even one that never reached the database.
+    # Any rollback of the outer transaction: the rows are gone, nothing to wake for.
     if not previous_transaction.nested:
-        session.info.pop(_PENDING, None)
+        session.info.pop(_WAKE, None)
 
 
 def install() -> None:
@@ -72,70 +80,107 @@ def install() -> None:
         event.listen(Session, "after_soft_rollback", _after_rollback)
 
 
-def deliver(item: Outgoing) -> bool:
-    """Hand one message to its backend; a failure is logged and counted, never raised."""
-    try:
-        item.backend.send(item.message)
-    except Exception as error:  # noqa: BLE001 - any failure of the mail server is "not sent"
-        FAILED.labels(item.kind).inc()
-        log.error(
-            "mail not sent: %s (%s)",
-            item.kind,
-            type(error).__name__,
-            extra={"mail_kind": item.kind, "error_class": type(error).__name__},
-        )
-        return False
-    SENT.labels(item.kind).inc()
-    log.info("mail sent: %s", item.kind, extra={"mail_kind": item.kind})
-    return True
-
-
 class _Sender:
-    """The per-process background thread (started lazily, again after a fork)."""
+    """The per-process thread: drains on wake-ups, at retry times and at each sweep."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: queues.Queue[Outgoing] = queues.Queue(MAX_WAITING)
+        self._cond = threading.Condition()
+        # (due, tie-breaker, counted by wait_idle, channel)
+        self._timers: list[tuple[float, int, bool, weakref.ref[Channel]]] = []
+        self._order = itertools.count()
+        self._swept: weakref.WeakSet[Channel] = weakref.WeakSet()
+        self._busy = 0
         self._pid = 0
+        self._thread: threading.Thread | None = None
 
-    def submit(self, item: Outgoing) -> None:
-        self._ensure_thread()
-        try:
-            self._queue.put_nowait(item)
-        except queues.Full:
-            FAILED.labels(item.kind).inc()
-            log.error("mail not sent: %s (queue full)", item.kind)
+    def wake(self, channel: Channel, delay: float = 0.0) -> None:
+        with self._cond:
+            self._ensure_thread()
+            due = time.monotonic() + delay
+            immediate = delay == 0  # wait_idle waits for immediate work only
+            heapq.heappush(self._timers, (due, next(self._order), immediate, weakref.ref(channel)))
+            self._busy += immediate
+            self._cond.notify_all()
+
+    def sweep(self, channel: Channel) -> None:
+        """Drain ``channel`` now and every ``sweep_interval`` seconds (start-up, leftovers)."""
+        with self._cond:
+            if channel in self._swept:
+                return
+            self._swept.add(channel)
+        self.wake(channel)
 
     def wait_idle(self, timeout: float = 15.0) -> bool:
-        """Block until every submitted message was tried (tests, and shutdown)."""
-        done = threading.Event()
-
-        def join() -> None:
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=join, daemon=True).start()
-        return done.wait(timeout)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
 
     def _ensure_thread(self) -> None:
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            if self._pid:  # forked: the parent's queue and thread did not come along
-                self._queue = queues.Queue(MAX_WAITING)
-            self._pid = os.getpid()
-            threading.Thread(target=self._run, name="munjigi-mail", daemon=True).start()
+        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            return
+        if self._pid and self._pid != os.getpid():
+            self._busy = 0  # forked: the parent's thread did not come along; its timers did
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="munjigi-mail", daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            with self._cond:
+                while not self._timers or self._timers[0][0] > time.monotonic():
+                    wait = self._timers[0][0] - time.monotonic() if self._timers else None
+                    self._cond.wait(wait)
+                _, _, immediate, ref = heapq.heappop(self._timers)
+            channel = ref()
             try:
-                deliver(item)
+                if channel is not None:
+                    self._drain(channel)
+            except Exception:  # a bug here must not stop every later delivery
+                log.exception("mail sender failed")
             finally:
-                self._queue.task_done()
+                with self._cond:
+                    self._busy = max(0, self._busy - immediate)
+                    self._cond.notify_all()
+
+    def _drain(self, channel: Channel) -> None:
+        try:
+            next_due = channel.drain()
+        except Exception as error:  # noqa: BLE001 - the database may be down; try later
+            log.warning("mail outbox not drained: %s", type(error).__name__)
+            next_due = None
+        if next_due is not None:
+            delay = max(0.0, (next_due - utcnow()).total_seconds())
+            self._schedule(channel, delay)
+        if channel.sweep_interval > 0 and channel in self._swept:
+            self._schedule(channel, channel.sweep_interval)
+
+    def _schedule(self, channel: Channel, delay: float) -> None:
+        with self._cond:
+            due = time.monotonic() + delay
+            ref = weakref.ref(channel)
+            # One timer per channel and time is enough: skip a duplicate of a nearer one.
+            if any(r() is channel and abs(d - due) < 0.5 for d, _, _, r in self._timers):
+                return
+            heapq.heappush(self._timers, (due, next(self._order), False, ref))
+            self._cond.notify_all()
 
 
 _SENDER = _Sender()
+
+
+def sweep(channel: Channel) -> None:
+    """Deliver what the outbox holds now and look again every sweep interval."""
+    _SENDER.sweep(channel)
+
+
+def wake(channel: Channel) -> None:
+    """Drain ``channel`` now (after a commit, or from the CLI)."""
+    _SENDER.wake(channel)
 
 
 def wait_idle(timeout: float = 15.0) -> bool:
@@ -143,6 +188,6 @@ def wait_idle(timeout: float = 15.0) -> bool:
     return _SENDER.wait_idle(timeout)
 
 
-def pending(session: Session) -> list[Any]:
+def pending(session: Session) -> list[outbox.OutboxMessage]:
     """Messages queued on ``session`` and not yet committed (for tests)."""
-    return list(session.info.get(_PENDING, []))
+    return [row for row in session.new if isinstance(row, outbox.OutboxMessage)]

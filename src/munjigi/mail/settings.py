@@ -61,9 +61,13 @@ def problems(settings: Settings) -> list[str]:
         "password_reset_ttl",
         "email_change_ttl",
         "new_device_window",
+        "mail_retry_delay",
+        "mail_max_attempts",
     ):
         if getattr(settings, name) <= 0:
             found.append(f"MUNJIGI_{name.upper()} must be positive")
+    if settings.mail_sweep_interval < 0:
+        found.append("MUNJIGI_MAIL_SWEEP_INTERVAL must not be negative")
     found.extend(_limit_problems(settings))
     if settings.env == "production" and settings.mail_transport == "outbox":
         found.append("MUNJIGI_MAIL_BACKEND=outbox in production: nobody would get account mail")

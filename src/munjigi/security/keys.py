@@ -1,12 +1,12 @@
 """Signing keys: kept in the database (private halves encrypted), cached per process, rotated.
 
 Keys live in the database so every process and instance signs and verifies with the same
-set. Publication is immediate (docs/security.md "Signing keys"): a worker signs with the
-key the database names current at that moment, and every JWKS answer and every token check
-compares its cache with the database first (one small indexed query), so no worker signs
-with a ``kid`` that another does not publish, and a key deleted by ``rotate-keys --reset``
-stops verifying on the next request. The first key is made as soon as anything asks (the
-JWKS, /readyz, a login); a unique ``generation`` lets one racer win.
+set. Publication is immediate (docs/security.md "Keys"): a worker signs with the key the
+database names current at that moment, and every JWKS answer compares its cache with the
+database first (one small indexed query), so no worker signs with a ``kid`` that another
+does not publish. ``rotate-keys --reset`` also revokes every session, so tokens of the
+deleted keys stop working on the next request. The first key is made as soon as anything
+asks (a first request, /readyz, the JWKS); a unique ``generation`` lets one racer win.
 """
 
 from __future__ import annotations
@@ -110,20 +110,18 @@ class KeyStore:
         self._have_key = False
 
     def verification_keys(self, session: DbSession, kid: str) -> dict[str, tokens.VerificationKey]:
-        """The keys to verify a token naming ``kid``: without ``kid`` unless it is still trusted.
+        """The keys to verify a token naming ``kid``; reloads when ``kid`` is new to us.
 
-        One primary-key lookup per token (the price of the session check every request
-        pays): a ``kid`` deleted by ``rotate-keys --reset`` or retired stops verifying at
-        once on every process, and a new one is loaded only when it really exists (a
-        forged ``kid`` cannot make us decrypt and parse the key set).
+        A ``kid`` we have not cached costs one primary-key lookup (the same price as the
+        session check every request pays), and the full reload happens only when that key
+        really exists: a forged ``kid`` cannot make us decrypt and parse the key set. A
+        cached ``kid`` costs nothing: ``rotate-keys --reset`` also revokes every session,
+        so tokens of the deleted keys fail the session check on every process at once.
         """
         keyset = self._keyset
-        retire_at = session.execute(
-            select(SigningKeyRow.retire_at).where(SigningKeyRow.kid == kid)
-        ).first()
-        if retire_at is None or (retire_at[0] is not None and retire_at[0] <= utcnow()):
-            return {k: v for k, v in keyset.verification.items() if k != kid}
-        if self._stale() or kid not in keyset.verification:
+        if self._stale() or (
+            kid not in keyset.verification and session.get(SigningKeyRow, kid) is not None
+        ):
             keyset = self.load(session)
         return keyset.verification
 
@@ -186,7 +184,7 @@ class KeyStore:
         Runs on its own connection and transaction, so the caller's pending work is neither
         committed nor rolled back by it.
         """
-        for _ in range(5):
+        for attempt in range(5):
             with Session(bind=session.get_bind()) as own:
                 if self._current_kid(own) is not None:
                     return
@@ -201,10 +199,12 @@ class KeyStore:
                     return
                 except (IntegrityError, OperationalError):
                     # Another process made it first (unique generation), or SQLite refused
-                    # to upgrade a read snapshot another writer overtook: look again.
+                    # to upgrade a read snapshot another writer overtook: look again. A
+                    # database that stays down re-raises (the request answers 503).
                     own.rollback()
+                    if attempt == 4:
+                        raise
             time.sleep(0.05)
-        raise RuntimeError("could not create the first signing key")
 
     def _current_kid(self, session: DbSession, other_than: str | None = None) -> str | None:
         query = select(SigningKeyRow.kid).where(SigningKeyRow.rotated_at.is_(None))
