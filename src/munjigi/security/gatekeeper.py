@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC
@@ -9,6 +10,7 @@ from datetime import datetime
 
 from flask import Flask
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from munjigi.config import Settings
 from munjigi.security import breached
@@ -17,6 +19,8 @@ from munjigi.security.passwords import PasswordHasher
 from munjigi.security.passwords import PasswordPolicy
 from munjigi.security.token_cache import VerifiedTokens
 from munjigi.security.tokens import TokenPolicy
+
+log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "munjigi"
 
@@ -63,8 +67,16 @@ class Gatekeeper:
         from munjigi.extensions import db
 
         # Liveness and metrics touch no database; /readyz makes the key itself.
-        if request.blueprint != "ops" and request.endpoint != "static":
+        if request.blueprint == "ops" or request.endpoint == "static":
+            return
+        try:
             self.keys.ensure_first_key(db.session)
+        except SQLAlchemyError as error:
+            # Routes that never touch the database (the API docs, static files) must not
+            # fail because it is down or not yet migrated; a route that needs it meets the
+            # same error itself and answers 503. The next request tries again.
+            db.session.rollback()
+            log.warning("first signing key not ensured: %s", type(error).__name__)
 
     def now(self) -> datetime:
         """The current time from this application's clock (fixed in tests)."""
