@@ -249,6 +249,8 @@
     var time = bar && bar.querySelector("[data-role=time]");
     var stay = bar && bar.querySelector("[data-role=stay]");
     var login = bar && bar.querySelector("[data-role=login]");
+    var announce = bar && bar.querySelector("[data-role=announce]");
+    var announced = "active";
 
     var accessExp = Number(data.accessExp) * 1000;
     var sessionExp = Number(data.sessionExp) * 1000 || 0;
@@ -452,6 +454,13 @@
       } else {
         text.textContent = "Secure session active";
         time.textContent = clock(accessExp - t) + " left";
+      }
+      // Screen readers hear a change of state once, never the countdown ticking.
+      var limitNear = shown === "active" && sessionExp && sessionExp - t < limitWarning;
+      var key = limitNear ? "limit" : shown;
+      if (announce && key !== announced && shown !== "renewing") {
+        announced = key;
+        announce.textContent = key === "active" ? "" : text.textContent + " " + time.textContent;
       }
     }
 
