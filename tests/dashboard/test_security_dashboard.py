@@ -87,7 +87,9 @@ def test_top_offenders_equal_failed_and_blocked_rows_grouped(security_log):
 def test_admin_page_shows_the_numbers_and_each_links_to_its_audit_rows(security_log, admin):
     html = admin.client.get("/admin/security?range=24h").text
     assert "Security dashboard" in html and "Last 24 hours" in html
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart') == 4
+    # Each chart twice: drawn wide, and drawn again for phones (charts.page).
+    assert html.count('<div class="chart-wide"><svg xmlns="http://www.w3.org/2000/svg"') == 4
+    assert html.count('<div class="chart-narrow"><svg xmlns="http://www.w3.org/2000/svg"') == 4
     link = re.search(r'<a class="metric metric--logins_failed" href="([^"]+)"', html).group(1)
     audit = admin.client.get(unescape(link)).text
     assert audit.count("Failed sign-in") >= 7  # the filter's option label + 7 rows

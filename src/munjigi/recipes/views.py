@@ -169,7 +169,9 @@ def _read_page(
         status,
         post=post,
         thread=thread,
-        chart=charts.stacked(figures.breakdown(found)) if found and found.lines else None,
+        chart=charts.page(charts.stacked, figures.breakdown(found))
+        if found and found.lines
+        else None,
         breakdown=found,
         liked=liked,
         mine=post.recipe.user_id == me.user_id,
