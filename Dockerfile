@@ -12,7 +12,9 @@ COPY pyproject.toml requirements.lock README.md ./
 COPY src ./src
 # Runtime dependencies only, at the versions CI tested (the lock also pins the dev tools,
 # which a constraints file installs only when asked for).
+# The translation catalogs (.po → .mo) are compiled here: the image's package is read-only.
 RUN /opt/venv/bin/pip install --constraint requirements.lock . \
+ && /opt/venv/bin/python -c "from munjigi.i18n import compile_catalogs; compile_catalogs()" \
  && /opt/venv/bin/python -m compileall -q /opt/venv
 
 # ---- runtime: the virtualenv, the gunicorn settings, an unprivileged user ---------------

@@ -6,8 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # Parallel test workers; every worker gets its own databases.
 WORKERS ?= 2
+# Catalogs: .po sources committed; .mo compiled here, by the Dockerfile, or at app start.
+TRANSLATIONS := src/munjigi/translations
 
-.PHONY: install run test lint format migrate clean bench
+.PHONY: install run test lint format migrate clean bench i18n-extract i18n-update i18n-compile
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -16,6 +18,7 @@ $(BIN)/activate:
 $(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
 	touch $@
 
 install: $(VENV)/.installed
@@ -49,6 +52,21 @@ $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml requirements.lock
 
 bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py
+
+# Translations (docs/i18n.md): extract the msgids of src/ into the .pot, merge it into each
+# language's .po (then translate the new entries), compile the .mo files.
+i18n-extract: install
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \
+		-k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot src
+
+i18n-update: i18n-extract
+	for locale in ko en; do \
+		$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --init-missing \
+			-i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$locale || exit 1; \
+	done
+
+i18n-compile: install
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

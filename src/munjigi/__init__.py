@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None) -> APIFlask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     db.init_app(app)
+
+    from munjigi import i18n
+
+    i18n.init_app(app, settings)  # the page language: before any template or message
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
 
     from munjigi.security.gatekeeper import Gatekeeper

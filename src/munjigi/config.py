@@ -25,6 +25,8 @@ RATELIMIT_CLASSES = ("login", "signup", "refresh", "write", "read", "page", "rep
 RATELIMIT_USER_CLASSES = ("refresh", "write", "read", "page", "report")
 WEBAUTHN_USER_VERIFICATION = ("required", "preferred", "discouraged")
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "unix://", "valkey://")
+# Languages the pages, mail and CLI speak (translations/<locale>/LC_MESSAGES/messages.po).
+LOCALES = ("ko", "en")
 
 
 class ConfigError(RuntimeError):
@@ -204,6 +206,8 @@ class Settings:
     metrics_token: str | None = None
     # A .ttf with Hangul for PDF reports; unset: fonts-nanum's NanumGothic where distros put it.
     report_font: str | None = None
+    # The language of pages, mail and CLI when neither the member nor the browser chooses one.
+    default_locale: str = "ko"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -287,6 +291,8 @@ class Settings:
             "login_ip_failures_day": 100_000,
             # Forms posted by the test client carry no PoW; the anti-bot tests turn it on.
             "antibot_enabled": False,
+            # Test clients send no Accept-Language: English pages unless a test asks for ko.
+            "default_locale": "en",
         }
         base.update(overrides)
         return cls(**base)
@@ -331,6 +337,8 @@ class Settings:
             found.append(f"MUNJIGI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.readiness_timeout <= 0:
             found.append("MUNJIGI_READINESS_TIMEOUT must be positive")
+        if self.default_locale not in LOCALES:
+            found.append(f"MUNJIGI_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
         found.extend(self._protection_problems())
         found.extend(self._mail_problems())
         found.extend(self._webauthn_problems())

@@ -32,6 +32,7 @@ from flask import url_for
 from markupsafe import Markup
 from markupsafe import escape
 
+from munjigi import i18n
 from munjigi import wording
 from munjigi.extensions import db
 from munjigi.security import csrf
@@ -155,6 +156,7 @@ def authenticate_page() -> Principal | Response:
         return login_redirect(None, _return_target())
     # The session check just joined this row: it exists, and the read hits the identity map.
     g.page_user = db.session.get(User, principal.user_id)
+    i18n.language_changed()  # the member's own language from here on
     _no_store_after()
     return principal
 

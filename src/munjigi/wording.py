@@ -18,6 +18,7 @@ NOTICES = {
     "locked": "User locked. Their sessions ended at once.",
     "unlocked": "User unlocked.",
     "deleted": "User deleted.",
+    "locale_saved": "Your language was saved.",
 }
 
 

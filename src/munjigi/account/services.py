@@ -10,6 +10,7 @@ from typing import Any
 
 from munjigi.account.schemas import ProfileIn
 from munjigi.auth import services as auth_services
+from munjigi.config import LOCALES
 from munjigi.errors import ValidationError
 from munjigi.extensions import db
 from munjigi.security import audit
@@ -20,6 +21,7 @@ from munjigi.security.sessions import Principal
 
 WRONG_PASSWORD = "That is not your current password."
 MISMATCH = "The two passwords don't match."
+INVALID_LOCALE = "Choose one of the languages offered."
 
 
 def update_profile(principal: Principal, form: dict[str, Any]) -> User:
@@ -45,6 +47,22 @@ def update_profile(principal: Principal, form: dict[str, Any]) -> User:
         setattr(user, name, value)
     if changed:
         audit.record("profile_updated", user_id=user.id, detail={"fields": changed})
+    db.session.commit()
+    return user
+
+
+def set_locale(principal: Principal, choice: str) -> User:
+    """Save the member's page and mail language; ``""`` follows the browser again.
+
+    :raises ValidationError: ``locale`` is neither empty nor a supported language.
+    """
+    if choice not in ("", *LOCALES):
+        raise ValidationError(fields={"locale": [INVALID_LOCALE]})
+    user = auth_services.get_member(principal.user_id)
+    value = choice or None
+    if user.locale != value:
+        user.locale = value
+        audit.record("profile_updated", user_id=user.id, detail={"fields": ["locale"]})
     db.session.commit()
     return user
 

@@ -38,6 +38,16 @@ def update_profile() -> Response:
     return pages.see_other(url_for("account.account", notice="profile_saved"))
 
 
+@bp.post("/locale")
+@pages.page
+def set_locale() -> Response:
+    try:
+        services.set_locale(pages.principal(), request.form.get("locale", ""))
+    except ValidationError as error:
+        return _account_page(locale_errors=wording.field_errors(error.fields), status=error.status)
+    return pages.see_other(url_for("account.account", notice="locale_saved") + "#language")
+
+
 @bp.post("/password")
 @pages.page
 @fresh_auth_required(page=True)
@@ -106,6 +116,7 @@ def delete_account() -> Response:
 def _account_page(
     profile_errors: dict[str, list[str]] | None = None,
     password_errors: dict[str, list[str]] | None = None,
+    locale_errors: dict[str, list[str]] | None = None,
     status: int = HTTPStatus.OK,
 ) -> Response:
     principal = pages.principal()
@@ -116,6 +127,7 @@ def _account_page(
         "describe": devices.describe,
         "profile_errors": profile_errors or {},
         "password_errors": password_errors or {},
+        "locale_errors": locale_errors or {},
         "values": request.form if profile_errors else None,
         "notice": wording.NOTICES.get(request.args.get("notice", "")),
         "password_min": gatekeeper().settings.password_min_length,

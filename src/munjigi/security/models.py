@@ -72,6 +72,8 @@ class User(Base):
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # When the current address was proven by a mailed link (lifecycle, migration 0005).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The member's page and mail language ("ko"/"en"); None follows the browser (0012_locale).
+    locale: Mapped[str | None] = mapped_column(String(8), default=None)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
