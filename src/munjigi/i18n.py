@@ -110,7 +110,7 @@ def won(amount: int | float | Decimal | None) -> str:
     """A won amount for this locale (₩1,234 / ₩1,234); ``—`` when unknown."""
     if amount is None:
         return "—"
-    return str(format_currency(amount, "KRW", locale=get_locale()))
+    return str(format_currency(amount, "KRW"))  # Flask-Babel applies the request locale
 
 
 def number(value: int | float | Decimal | None) -> str:

@@ -82,26 +82,26 @@ def test_a_recipe_from_first_line_to_deletion_through_pages(
     page.locator("#f-ingredient-1").fill("돼지고기")
     page.locator("#f-quantity-1").press_sequentially("200", delay=20)
     # 200 g × 25 won = 5,000 won for 2 servings: the server's price arrives as one types.
-    page.locator("[data-role=estimate]", has_text="2,500원").wait_for()
+    page.locator("[data-role=estimate]", has_text="₩2,500").wait_for()
     page.locator("#f-ingredient-2").fill("김치")
     page.locator("#f-quantity-2").press_sequentially("300", delay=20)
-    page.locator("[data-role=estimate]", has_text="2,950원").wait_for()
+    page.locator("[data-role=estimate]", has_text="₩2,950").wait_for()
     assert words["per_meal"] in estimate(page)
     screenshot(page, f"recipe-form-{language}")
     page.get_by_role("button", name=words["save"]).last.click()
     page.wait_for_url("**/recipes/*?notice=created")
     assert words["published"] in page.inner_text("main")
-    assert "2,950원" in page.inner_text("main")
+    assert "₩2,950" in page.inner_text("main")
     assert page.locator("svg.chart").count() == 1
     recipe_url = page.url.split("?")[0]
     screenshot(page, f"recipe-read-{language}")
 
     page.get_by_role("link", name=words["edit"], exact=True).click()
     page.locator("#f-servings").fill("1")
-    page.locator("[data-role=estimate]", has_text="5,900원").wait_for()
+    page.locator("[data-role=estimate]", has_text="₩5,900").wait_for()
     page.get_by_role("button", name=words["save"]).last.click()
     page.wait_for_url("**/recipes/*?notice=saved")
-    assert "5,900원" in page.inner_text("main")
+    assert "₩5,900" in page.inner_text("main")
 
     page.locator("#f-content").fill("맛있게 드세요")
     page.get_by_role("button", name=words["post_comment"]).click()
@@ -146,9 +146,9 @@ def test_the_recipe_form_works_without_script(site: Site, new_context: Any) -> N
     page.locator("#f-ingredient-1").fill("두부")
     page.locator("#f-quantity-1").fill("300")
     page.get_by_role("button", name="Update cost").click()
-    assert "2,000원" in estimate(page)
+    assert "₩2,000" in estimate(page)
     page.get_by_role("button", name="Add lines").click()
     assert page.locator("input[name=ingredient]").count() == 7  # the typed one and six blanks
     page.get_by_role("button", name="Save recipe").last.click()
     page.wait_for_url("**/recipes/*?notice=created")
-    assert "2,000원" in page.inner_text("main")
+    assert "₩2,000" in page.inner_text("main")

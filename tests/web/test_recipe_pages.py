@@ -21,6 +21,20 @@ from tests.web.conftest import make_user
 CATALOGUE = [("돼지고기", "15000", "600", "g"), ("김치", "3000", "1000", "g")]
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the English words of the pages (tests/i18n covers the languages)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def other_browser(app):
+    """A second, separate browser (its own cookie jar), in English too."""
+    other = app.test_client()
+    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return Pages(other)
+
+
 @pytest.fixture
 def catalogue(app):
     rows = [
@@ -55,7 +69,7 @@ def test_a_member_writes_a_recipe_priced_like_the_api(member, catalogue, client)
     post_id = create(member)
     page = member.client.get(f"/recipes/{post_id}").text
     # (200 g × 25 + 300 g × 3) = 5,900 won for 2 servings → 2,950 won per meal.
-    assert "2,950원" in page and "5,900원" in page
+    assert "2,950" in page and "5,900" in page
     api = client.get(f"/posts/{post_id}").get_json()["post"]
     assert api["price"] == 2950 and api["total_price"] == 5900
     assert "김치찌개" in member.client.get("/recipes").text
@@ -66,16 +80,16 @@ def test_the_price_fragment_is_the_servers_pricing(member, catalogue):
         "/recipes/price",
         query_string=[("servings", "2"), ("ingredient", "돼지고기"), ("quantity", "200")],
     )
-    assert fragment.status_code == 200 and "2,500원" in fragment.text
+    assert fragment.status_code == 200 and "2,500" in fragment.text
     nonsense = member.client.get(
         "/recipes/price", query_string=[("servings", "x"), ("ingredient", "?"), ("quantity", "-")]
     )
-    assert nonsense.status_code == 200 and "0원" in nonsense.text
+    assert nonsense.status_code == 200 and "₩0" in nonsense.text
 
 
 def test_update_cost_without_script_re_renders_the_form(member, catalogue):
     response = member.post("/recipes/new", recipe_form(action="preview"))
-    assert response.status_code == 200 and "2,950원" in response.text
+    assert response.status_code == 200 and "2,950" in response.text
     assert db.session.scalar(db.select(db.func.count(Recipe.id))) == 0
 
 
@@ -109,7 +123,7 @@ def test_only_the_author_edits(member, catalogue, other_browser):
     changed = member.post(f"/recipes/{post_id}/edit", recipe_form(title="된장찌개", servings="1"))
     assert changed.status_code == 303
     page = member.client.get(f"/recipes/{post_id}").text
-    assert "된장찌개" in page and "5,900원" in page
+    assert "된장찌개" in page and "5,900" in page
 
 
 def test_the_author_or_an_admin_deletes_after_confirming(member, catalogue, other_browser):

@@ -13,6 +13,8 @@ from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 
@@ -77,9 +79,9 @@ def parse(form: MultiDict[str, str], catalogue: Sequence[Ingredient]) -> RecipeF
         typed.lines.append(line)
         ingredient = by_name.get(line.name)
         if ingredient is None:
-            line.error = "Pick an ingredient from the list."
+            line.error = _("Pick an ingredient from the list.")
         elif not line.quantity:
-            line.error = "Enter a quantity."
+            line.error = _("Enter a quantity.")
         else:
             items.append({"id": ingredient.id, "quantity": line.quantity})
     body = {
@@ -92,7 +94,7 @@ def parse(form: MultiDict[str, str], catalogue: Sequence[Ingredient]) -> RecipeF
         _collect(typed, error.normalized_messages())  # type: ignore[no-untyped-call]
         loaded = None
     if any(line.error for line in typed.lines):
-        typed.errors.setdefault("lines", ["Check the ingredient lines marked below."])
+        typed.errors.setdefault("lines", [_("Check the ingredient lines marked below.")])
     elif loaded is not None:
         typed.body = loaded
     return typed
@@ -106,9 +108,9 @@ def servings_or_one(value: str) -> int:
 def _collect(typed: RecipeForm, messages: dict[str, Any]) -> None:
     post = messages.get("post", {})
     wording = {
-        "title": "Give the recipe a title (at most 200 characters).",
-        "content": "The method is at most 10,000 characters.",
-        "servings": "Servings is a whole number from 1 to 100.",
+        "title": _("Give the recipe a title (at most 200 characters)."),
+        "content": _("The method is at most 10,000 characters."),
+        "servings": _("Servings is a whole number from 1 to 100."),
     }
     for name, text in wording.items():
         if name in post:
@@ -118,11 +120,12 @@ def _collect(typed: RecipeForm, messages: dict[str, Any]) -> None:
         named = [line for line in typed.lines if not line.error]
         for index in lines:
             if isinstance(index, int) and index < len(named):
-                named[
-                    index
-                ].error = f"A quantity is a number from 0 to {int(pricing.MAX_QUANTITY):,}."
+                most = format_decimal(pricing.MAX_QUANTITY)
+                named[index].error = _("A quantity is a number from 0 to %(most)s.", most=most)
     else:
-        typed.errors["lines"] = [f"A recipe has at most {schemas.MAX_LINES} ingredient lines."]
+        typed.errors["lines"] = [
+            _("A recipe has at most %(num)d ingredient lines.", num=schemas.MAX_LINES)
+        ]
 
 
 def _plain(quantity: Decimal) -> str:

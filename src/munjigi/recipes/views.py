@@ -15,6 +15,7 @@ from flask import Blueprint
 from flask import Flask
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 
 from munjigi import pages
 from munjigi.extensions import db
@@ -39,10 +40,6 @@ def init_app(app: Flask) -> None:
     """Register the pages; errors on them are pages too (errors.wants_json_response)."""
     app.register_blueprint(bp)
     app.extensions["munjigi.pages"]["blueprints"].add("recipe_pages")
-    if "_" not in app.jinja_env.globals:
-        # Until Flask-Babel is set up (issue #14 §2): the gettext names, untranslated.
-        app.jinja_env.add_extension("jinja2.ext.i18n")
-        app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
 @bp.get("")
@@ -55,7 +52,7 @@ def browse() -> Any:
     found = services.list_posts(page_no, PAGE_SIZE, query)
     last = max(1, -(-found.total // PAGE_SIZE))
     return pages.render(
-        "recipes/browse.html", page=found, query=query, last_page=last, won=pricing.won
+        "recipes/browse.html", page=found, query=query, last_page=last, whole=pricing.won
     )
 
 
@@ -128,7 +125,7 @@ def like(post_id: int) -> Any:
 def comment(post_id: int) -> Any:
     content = request.form.get("content", "")
     if not content.strip() or len(content) > 2000 or "\x00" in content:
-        errors = {"content": ["Write a comment of 1 to 2,000 characters."]}
+        errors = {"content": [_("Write a comment of 1 to 2,000 characters.")]}
         return _read_page(post_id, errors, HTTPStatus.UNPROCESSABLE_ENTITY, content)
     made = comments.create_comment(pages.principal(), post_id, content)
     return pages.see_other(url_for("recipe_pages.read", post_id=post_id) + f"#comment-{made.id}")
@@ -145,7 +142,7 @@ def change_comment(post_id: int, comment_id: int) -> Any:
         return pages.see_other(url_for("recipe_pages.read", post_id=post_id) + "#comments")
     content = request.form.get("content", "")
     if not content.strip() or len(content) > 2000 or "\x00" in content:
-        errors = {f"comment-{comment_id}": ["Write a comment of 1 to 2,000 characters."]}
+        errors = {f"comment-{comment_id}": [_("Write a comment of 1 to 2,000 characters.")]}
         return _read_page(post_id, errors, HTTPStatus.UNPROCESSABLE_ENTITY, editing=comment_id)
     comments.update_comment(pages.principal(), comment_id, content)
     return pages.see_other(url_for("recipe_pages.read", post_id=post_id) + f"#comment-{comment_id}")
@@ -180,7 +177,7 @@ def _read_page(
         draft=draft,
         editing=editing,
         notice=request.args.get("notice", ""),
-        won=pricing.won,
+        whole=pricing.won,
     )
 
 
@@ -194,7 +191,7 @@ def _form_page(typed: forms.RecipeForm, post_id: int | None, status: int = HTTPS
         post_id=post_id,
         catalogue=services.catalogue(),
         estimate=_estimate(typed),
-        won=pricing.won,
+        whole=pricing.won,
     )
 
 
