@@ -159,3 +159,25 @@ def test_a_page_chart_comes_wide_and_narrow_and_the_heading_is_not_repeated():
     assert html.count("<svg ") == 2 and 'width="720"' in html and 'width="330"' in html
     assert ">Cost per meal</text>" not in html  # the page's heading names it
     assert "<title>Cost per meal</title>" in html  # still named for screen readers
+
+
+def test_no_two_texts_of_a_phone_chart_share_a_line_and_overlap():
+    data = charts.Chart(
+        title="김치찌개: cost by ingredient",
+        categories=("김치찌개",),
+        series=(charts.Series("돼지고기 앞다리살", (4770.0,)), charts.Series("김치", (900.0,))),
+        unit="원",
+        value_axis="Whole recipe: 5,670원 for 2 serving(s), 2,835원 per meal",
+        category_axis="Ingredient",
+    )
+    root = ET.fromstring(str(charts.stacked(data, width=charts.NARROW)))
+    boxes = []
+    for t in root.iter(f"{SVG}text"):
+        size, x = int(t.get("font-size")), float(t.get("x"))
+        w = charts.text_width(t.text, size)
+        left = {"start": x, "middle": x - w / 2, "end": x - w}[t.get("text-anchor")]
+        boxes.append((float(t.get("y")), left, left + w, t.text))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            same_line = abs(a[0] - b[0]) < 12
+            assert not (same_line and a[1] < b[2] and b[1] < a[2]), f"{a[3]!r} overlaps {b[3]!r}"

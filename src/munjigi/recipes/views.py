@@ -183,13 +183,15 @@ def _read_page(
 
 def _form_page(typed: forms.RecipeForm, post_id: int | None, status: int = HTTPStatus.OK) -> Any:
     extra = forms.BLANK_LINES + (3 if request.form.get("action") == "add_line" else 0)
+    catalogue = services.catalogue()
     return pages.render(
         "recipes/form.html",
         status,
         form=typed,
         lines=typed.padded(extra),
         post_id=post_id,
-        catalogue=services.catalogue(),
+        catalogue=catalogue,
+        units={i.name: i.unit_label for i in catalogue},
         estimate=_estimate(typed),
         whole=pricing.won,
     )

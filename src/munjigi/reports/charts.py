@@ -230,10 +230,10 @@ def stacked(chart: Chart, *, width: int = WIDTH, titled: bool = True) -> Markup:
     height = legend_top + rows * row_h + 26
     axis = chart.value_axis
     if text_width(axis, 12) > right - left:
-        axis, _, rest = axis.partition(": ")
-        body.append(_text(left, height - 10, rest, size=12, fill=MUTED))
+        head_line, _, rest = axis.partition(": ")  # two lines on a phone
+        body.append(_text(left, height - 10, head_line + ":", size=12, fill=MUTED))
         height += 18
-        body.append(_text(left, height - 28, axis, size=12, fill=MUTED))
+        body.append(_text(left, height - 10, rest, size=12, fill=MUTED))
     else:
         body.append(_text(left, height - 10, axis, size=12, fill=MUTED))
     if not chart.series:
