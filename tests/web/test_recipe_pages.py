@@ -218,3 +218,11 @@ def test_signed_out_visitors_go_to_the_login_form(pages, catalogue):
 def test_the_dashboard_links_into_the_recipe_pages(member, catalogue):
     html = member.client.get("/").text
     assert 'href="/recipes/new"' in html and "recipe API" not in html
+
+
+def test_the_404_page_of_a_signed_in_member_shows_the_signed_in_header(member, pages):
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    html = member.client.get("/no-such-page", headers=browser).text
+    assert "Secure session active" in html and "kim_chef" in html and "Log out" in html
+    signed_out = pages.client.application.test_client().get("/no-such-page", headers=browser).text
+    assert "Secure session active" not in signed_out

@@ -27,6 +27,19 @@
   };
   var UNSUPPORTED = "This browser can't use passkeys here. Update it, or use your password.";
 
+  function ipOrigin() {
+    // WebAuthn ties a passkey to a site name: on an IP address the browser refuses it.
+    var host = window.location.hostname;
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.indexOf(":") >= 0 || host.charAt(0) === "[";
+  }
+
+  function ipOriginMessage() {
+    var port = window.location.port ? ":" + window.location.port : "";
+    return "Passkeys don't work on an IP address such as " + window.location.hostname +
+      ": browsers tie a passkey to a site name. Open this page at http://localhost" + port +
+      window.location.pathname + " (on this computer) or at the site's https address.";
+  }
+
   function supported() {
     var pkc = window.PublicKeyCredential;
     return Boolean(
@@ -182,6 +195,11 @@
           return;
         }
         var action = button.getAttribute("data-passkey-action");
+        if (ipOrigin()) {
+          button.disabled = true;
+          show(block, ipOriginMessage(), "info");
+          return;
+        }
         if (!supported()) {
           button.disabled = true;
           show(block, UNSUPPORTED, "info");
