@@ -21,6 +21,7 @@ from flask import request
 from flask import url_for
 from werkzeug.exceptions import HTTPException
 
+from munjigi import wording
 from munjigi.extensions import db
 from munjigi.responses import failure
 
@@ -102,6 +103,9 @@ def error_response(
     status: int, code: str, message: str, fields: Mapping[str, Any] | None = None
 ) -> Response:
     """The error response every failure path uses: JSON, or ``errors/<status>.html`` for pages."""
+    if fields:
+        # SPEC §4: `message` stays the fixed Korean text; field messages follow the language.
+        fields = wording.localize_fields(fields)
     if not wants_json_response():
         return _page_error_response(status, code, fields)
     response = jsonify(failure(code, message, fields))

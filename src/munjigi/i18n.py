@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
@@ -29,20 +32,22 @@ from flask import request
 from flask_babel import Babel
 from flask_babel import force_locale
 from flask_babel import format_currency
-from flask_babel import format_date
-from flask_babel import format_datetime
 from flask_babel import format_decimal
+from flask_babel import format_percent
 from flask_babel import get_locale
 from flask_babel import refresh
 from markupsafe import Markup
 
+from munjigi import wording
 from munjigi.config import LOCALES
 from munjigi.config import Settings
+from munjigi.recipes import pricing
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 DOMAIN = "messages"
 # How the language selector names each language: in itself, so anyone can find theirs.
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 
 log = logging.getLogger(__name__)
 
@@ -107,33 +112,49 @@ def speaking(locale: str | None) -> Iterator[None]:
 
 
 def won(amount: int | float | Decimal | None) -> str:
-    """A won amount for this locale (₩1,234 / ₩1,234); ``—`` when unknown."""
+    """A won amount in this locale's way (₩1,235): exact amounts rounded half up first."""
     if amount is None:
         return "—"
+    if isinstance(amount, Decimal):
+        amount = pricing.won(amount)
     return str(format_currency(amount, "KRW"))  # Flask-Babel applies the request locale
 
 
 def number(value: int | float | Decimal | None) -> str:
-    """A number with this locale's grouping and decimal sign."""
+    """A number with this locale's grouping and decimal sign (exact decimals kept)."""
     if value is None:
         return "—"
-    return str(format_decimal(value))
+    if isinstance(value, Decimal):
+        value = value.normalize()
+    return str(format_decimal(value, format="#,##0.###"))
 
 
-def when(value: datetime | date | None, style: str = "medium") -> str:
-    """A date-time (or date) in this locale's words, in UTC."""
+def percent(value: float | Decimal) -> str:
+    """A share as a whole percentage in this locale's way (37%)."""
+    return str(format_percent(value))
+
+
+def when(value: datetime | date | None) -> str:
+    """A date and minute (or a date) in this locale's words, in UTC: "Dec 3, 2026 18:20"."""
     if value is None:
         return "—"
-    if isinstance(value, datetime):
-        return str(format_datetime(value, style))
-    return str(format_date(value, style))
+    locale = get_locale() or _settings().default_locale
+    day = format_skeleton("yMMMd", value, tzinfo=UTC, locale=locale)
+    if not isinstance(value, datetime):
+        return day
+    return f"{day} {format_skeleton('Hm', value, tzinfo=UTC, locale=locale)}"
 
 
 def korean(text: object) -> Markup:
-    """``text`` marked as Korean (``lang="ko"``) when the page is in another language."""
-    if locale_code() == "ko":
-        return Markup.escape(text)
-    return Markup('<span lang="ko">%s</span>') % (text,)
+    """``text`` marked ``lang="ko"`` when it is Korean (has Hangul) on a page in another language.
+
+    For content whose language the page does not choose: recipe titles, ingredient names
+    and units, the demo catalogue.
+    """
+    value = "" if text is None else str(text)
+    if locale_code() == "ko" or not HANGUL.search(value):
+        return Markup.escape(value)
+    return Markup('<span lang="ko">%s</span>') % (value,)
 
 
 def _settings() -> Settings:
@@ -156,15 +177,20 @@ def init_app(app: Flask, settings: Settings) -> None:
         BABEL_DOMAIN=DOMAIN,
     )
     Babel(app, locale_selector=select_locale)
+    # {% trans %} blocks are looked up with their whitespace collapsed, as babel.cfg extracts.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     helpers: dict[str, Any] = {
         "locale_code": locale_code,
         "language_names": LANGUAGE_NAMES,
-        "won": won,
-        "number": number,
-        "korean": korean,
+        "status_phrase": wording.status_phrase,
+        "field_name": wording.field_name,
+        "role_label": wording.label,
+        "status_label": wording.label,
+        "outcome_label": wording.label,
+        "factor_label": wording.label,
     }
     app.jinja_env.globals.update(helpers)
-    app.jinja_env.filters.update(won=won, number=number, when=when, korean=korean)
+    app.jinja_env.filters.update(won=won, number=number, percent=percent, when=when, korean=korean)
 
     @app.before_request
     def fresh_language() -> None:

@@ -53,7 +53,7 @@ def test_the_page_draws_the_charts_inline_with_the_numbers(kitchen, auth):
     assert html.count('<div class="chart-wide"><svg xmlns="http://www.w3.org/2000/svg"') == 3
     assert html.count('<div class="chart-narrow"><svg xmlns="http://www.w3.org/2000/svg"') == 3
     for title, won in PER_MEAL.items():
-        assert title in html and f"{won:,}원" in html
+        assert title in html and f"₩{won:,}" in html  # Babel, English page
     assert 'data-report-url="/reports/dashboard.pdf' in html
     assert "/static/js/reports.js" in html and "/static/css/reports.css" in html
 
@@ -72,7 +72,7 @@ def test_breakdown_shows_the_chosen_recipe_by_ingredient(kitchen, auth):
     assert "8,395원" in chart.value_axis and "4,198원 per meal" in chart.value_axis
     assert auth.login("chef_lee").status_code == 200
     html = auth.client.get(f"/?recipe={recipe_id}").text
-    assert "Cost by ingredient" in html and "1,495원" in html
+    assert "Cost by ingredient" in html and "₩1,495" in html
 
 
 def test_without_a_choice_the_breakdown_is_the_dearest_meal(kitchen):

@@ -42,7 +42,7 @@ def test_sign_up_records_consent_and_sends_to_login(app, pages):
         ({"terms": ""}, "terms", "accept the terms"),
         ({"password_confirm": "something else entirely"}, "password_confirm", "don't match"),
         ({"password": "short", "password_confirm": "short"}, "password", "at least 15"),
-        ({"email": "not-an-email"}, "email", "Not a valid email"),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address"),
         ({"username": "no spaces allowed"}, "username", "letters, digits"),
     ],
 )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from munjigi.account.schemas import ProfileIn
 from munjigi.auth import services as auth_services
 from munjigi.config import LOCALES
@@ -19,9 +21,9 @@ from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.models import User
 from munjigi.security.sessions import Principal
 
-WRONG_PASSWORD = "That is not your current password."
-MISMATCH = "The two passwords don't match."
-INVALID_LOCALE = "Choose one of the languages offered."
+WRONG_PASSWORD = _l("That is not your current password.")
+MISMATCH = _l("The two passwords don't match.")
+INVALID_LOCALE = _l("Choose one of the languages offered.")
 
 
 def update_profile(principal: Principal, form: dict[str, Any]) -> User:

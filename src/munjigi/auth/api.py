@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response
 from flask import after_this_request
+from flask_babel import gettext as _
 
 from munjigi.auth import bp
 from munjigi.auth import devices
@@ -99,7 +100,7 @@ def login_mfa(body: dict[str, str]) -> dict[str, Any]:
 @auth_required
 def reauthenticate(body: dict[str, str]) -> dict[str, Any]:
     if not body["password"] and not body["code"]:
-        raise ValidationError(fields={"password": ["비밀번호 또는 인증 코드를 입력하세요."]})
+        raise ValidationError(fields={"password": [_("Enter your password or a code.")]})
     mfa_services.reauthenticate(current_principal(), password=body["password"], code=body["code"])
     return success("재인증 성공", fresh_until=gatekeeper().now() + stepup.window())
 

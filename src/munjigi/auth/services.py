@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -126,9 +127,9 @@ def identity_problems(username: str, email: str) -> dict[str, list[str]]:
         or len(canonical(username)) > USERNAME_KEY_LENGTH
         or not _INVISIBLE_LETTERS.isdisjoint(username)
     ):
-        found["username"] = ["사용할 수 없는 아이디입니다."]
+        found["username"] = [_("This username can't be used.")]
     if len(canonical(email)) > EMAIL_KEY_LENGTH:
-        found["email"] = ["이메일 주소가 너무 깁니다."]
+        found["email"] = [_("This email address is too long.")]
     return found
 
 

@@ -178,7 +178,7 @@ def _signup_problems(values: dict[str, str], password: str) -> dict[str, list[st
         password, username=values["username"], email=values["email"]
     )
     if policy and "password" not in errors:
-        errors["password"] = [wording.english(problem) for problem in policy]
+        errors["password"] = [wording.field_message(problem) for problem in policy]
     if password != request.form.get("password_confirm", ""):
         errors.setdefault("password_confirm", []).append("The two passwords don't match.")
     if request.form.get("terms") != "yes":

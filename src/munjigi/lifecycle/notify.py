@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import current_app
 from flask import has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from munjigi import mail
@@ -99,9 +100,9 @@ def _notify(entry: AuditEvent, settings: Settings) -> None:
     if kind == "new_device" and not is_new_device(entry, settings.new_device_window):
         return
     subjects = {
-        "new_device": "New sign-in to your account",
-        "token_theft": "We signed out a session that looked stolen",
-        "lockout": "Sign-ins to your account are paused",
+        "new_device": _l("New sign-in to your account"),
+        "token_theft": _l("We signed out a session that looked stolen"),
+        "lockout": _l("Sign-ins to your account are paused"),
     }
     mail.send_after_commit(
         kind,
@@ -110,7 +111,7 @@ def _notify(entry: AuditEvent, settings: Settings) -> None:
         f"notify_{kind}",
         user=user,
         device=devices.describe(entry.user_agent),
-        ip=entry.ip or "unknown",
+        ip=entry.ip or _l("unknown"),
         at=entry.at,
         account_link=_account_link(),
     )

@@ -9,6 +9,7 @@ transaction, as everywhere in Munjigi.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,9 +34,9 @@ from munjigi.security.models import User
 from munjigi.security.models import UserStatus
 from munjigi.security.sessions import Principal
 
-MISMATCH = "비밀번호가 서로 다름"
-SAME_EMAIL = "지금 쓰는 이메일과 같음"
-EMAIL_TOO_LONG = "이메일 주소가 너무 깁니다."
+MISMATCH = _l("The two passwords don't match.")
+SAME_EMAIL = _l("That is already your email address.")
+EMAIL_TOO_LONG = _l("This email address is too long.")
 EMAIL_KEY_LENGTH = 254
 
 
@@ -156,7 +157,7 @@ def _request_password_reset(email: str) -> None:
     mail.send_after_commit(
         "password_reset",
         user.email,
-        "Reset your password",
+        _l("Reset your password"),
         "password_reset",
         user=user,
         link=base + links.url_path("lifecycle.reset_password_page", token),
@@ -213,7 +214,11 @@ def reset_password(token: str | None, password: str, confirm: str | None = None)
     sessions.revoke_all(user.id, "password_reset", actor_id=user.id)
     audit.record("password_reset", user_id=user.id)
     mail.send_after_commit(
-        "password_changed", user.email, "Your password was changed", "password_changed", user=user
+        "password_changed",
+        user.email,
+        _l("Your password was changed"),
+        "password_changed",
+        user=user,
     )
     db.session.commit()
     return user
@@ -256,7 +261,7 @@ def _request_email_change(principal: Principal, new_email: str) -> None:
     mail.send_after_commit(
         "email_change",
         new_email,
-        "Confirm your new email address",
+        _l("Confirm your new email address"),
         "email_change",
         user=user,
         link=link,
@@ -266,7 +271,7 @@ def _request_email_change(principal: Principal, new_email: str) -> None:
     mail.send_after_commit(
         "email_change_notice",
         user.email,
-        "A change of your email address was requested",
+        _l("A change of your email address was requested"),
         "email_change_notice",
         user=user,
         new_email=new_email,
@@ -312,7 +317,7 @@ def confirm_email_change(token: str | None) -> User:
     mail.send_after_commit(
         "email_changed",
         old_email,
-        "Your email address was changed",
+        _l("Your email address was changed"),
         "email_changed",
         user=user,
         new_email=new_email,

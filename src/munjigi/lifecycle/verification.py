@@ -9,6 +9,7 @@ import unicodedata
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -49,7 +50,7 @@ def send_verification(user: User) -> bool:
     mail.send_after_commit(
         "verify_email",
         user.email,
-        "Confirm your email address",
+        _l("Confirm your email address"),
         "verify_email",
         user=user,
         link=base + links.url_path("lifecycle.verify_email_page", token),

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask import current_app
 
+from munjigi import i18n
 from munjigi.config import Settings
 from munjigi.extensions import db
 from munjigi.mail import backends
@@ -31,10 +32,15 @@ def backend() -> backends.Backend:
     return found
 
 
-def send_after_commit(kind: str, to: str, subject: str, template: str, **context: Any) -> None:
-    """Compose now (templates need the app) and send once the current transaction commits."""
+def send_after_commit(kind: str, to: str, subject: object, template: str, **context: Any) -> None:
+    """Compose now (templates need the app) and send once the current transaction commits.
+
+    The mail speaks the language of its ``user`` (their choice on /account), else the
+    language of this request; ``subject`` may be a catalog string (``lazy_gettext``).
+    """
     settings: Settings = current_app.extensions["munjigi.settings"]
-    message = compose(settings.mail_from, to, subject, template, **context)
+    with i18n.speaking(getattr(context.get("user"), "locale", None)):
+        message = compose(settings.mail_from, to, str(subject), template, **context)
     sender.queue(db.session(), sender.Outgoing(kind, message, backend()))
 
 

@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
@@ -29,23 +30,23 @@ class PasswordPolicy:
     is_listed: Callable[[str], bool] | None = None
 
     def problems(self, password: str, *, username: str = "", email: str = "") -> list[str]:
-        """Why ``password`` may not be chosen; empty when it is acceptable."""
+        """Why ``password`` may not be chosen, in the current language; empty when acceptable."""
         text = normalize(password)
         found: list[str] = []
         if len(text) < self.min_length:
-            found.append(f"비밀번호는 {self.min_length}자 이상이어야 합니다.")
+            found.append(_("Use at least %(min)s characters.", min=self.min_length))
         if len(text) > self.max_length:
-            found.append(f"비밀번호는 {self.max_length}자 이하여야 합니다.")
+            found.append(_("Use at most %(max)s characters.", max=self.max_length))
         folded = text.casefold()
         for context in (username, email.split("@", 1)[0] if email else ""):
             context = normalize(context).casefold()
             if len(context) >= 3 and context in folded:
-                found.append("비밀번호에 아이디나 이메일을 포함할 수 없습니다.")
+                found.append(_("The password must not contain your username or email."))
                 break
         if text and len(set(text)) == 1:
-            found.append("한 글자만 반복된 비밀번호는 사용할 수 없습니다.")
+            found.append(_("The password must not be one character repeated."))
         if self.is_listed is not None and len(text) <= self.max_length and self.is_listed(text):
-            found.append("널리 쓰이거나 유출된 비밀번호라 사용할 수 없습니다.")
+            found.append(_("This password is widely used or has leaked: choose another."))
         return found
 
 

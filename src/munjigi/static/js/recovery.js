@@ -18,9 +18,9 @@
       copy.hidden = false;
       copy.addEventListener("click", function () {
         navigator.clipboard.writeText(list.join("\n") + "\n").then(function () {
-          status.textContent = "Copied " + list.length + " codes. Paste them into your password manager.";
+          status.textContent = copy.getAttribute("data-copied");
         }, function () {
-          status.textContent = "Copying was not allowed. Download or print the codes instead.";
+          status.textContent = copy.getAttribute("data-refused");
         });
       });
     }
