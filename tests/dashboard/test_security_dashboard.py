@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from munjigi.db import utcnow
 from munjigi.extensions import db
+from munjigi.reports import charts
 from munjigi.reports import period as periods
 from munjigi.reports import queries
 from munjigi.reports import services
@@ -178,3 +179,29 @@ def test_each_aggregate_can_be_served_by_a_migration_0007_index(app, backend):
                 assert "SCAN audit_events\n" not in plan and not plan.rstrip().endswith(
                     "SCAN audit_events"
                 ), plan
+
+
+def test_failed_second_steps_are_counted_labelled_and_agree_with_the_offenders(app):
+    from tests.dashboard.conftest import add_events
+    from tests.dashboard.conftest import ago
+    from tests.dashboard.conftest import make_user
+
+    user_id = make_user("half_right")
+    add_events(
+        *(
+            {"event": name, "outcome": "failed", "at": ago(hours=1, minutes=i), "user_id": user_id}
+            for i, name in enumerate(("mfa_failed", "mfa_failed", "passkey_second_factor_failed"))
+        )
+    )
+    report = services.security("24h", utcnow())
+    assert report.stats.totals["second_steps_failed"] == 3
+    assert queries.LABELS["second_steps_failed"] == "Failed second steps"
+    offender = {o.label: o.count for o in report.stats.top_accounts}["half_right"]
+    counted = sum(report.stats.totals[m] for m in ("logins_failed", "second_steps_failed"))
+    assert offender == counted == 3  # the table and the numbers say the same
+
+
+def test_an_empty_period_says_so_instead_of_drawing_flat_zero_lines(app):
+    report = services.security("24h", utcnow())
+    svg = str(charts.lines(report.sign_ins))
+    assert charts.EMPTY_PERIOD in svg and "<path" not in svg

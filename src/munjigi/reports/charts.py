@@ -34,6 +34,7 @@ WIDTH = 720
 # about 330 px, so 330 units show at (nearly) their own size on both.
 NARROW = 330
 NARROW_BELOW = 480
+EMPTY_PERIOD = "No events in this period"
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,12 @@ def lines(chart: Chart, *, width: int = WIDTH, titled: bool = True) -> Markup:
         body.append(
             _text(xs[i], bottom + 18, chart.categories[i], size=12, anchor="middle", fill=MUTED)
         )
-    for s in chart.series:
+    if chart.empty:
+        # A flat line at zero reads as "measured, all quiet" and hides "nothing happened".
+        body.append(
+            _text((left + right) / 2, top + plot_h / 2, EMPTY_PERIOD, anchor="middle", fill=MUTED)
+        )
+    for s in () if chart.empty else chart.series:
         points = [(left + i * step, bottom - v * y_scale) for i, v in enumerate(s.values)]
         if not points:
             continue

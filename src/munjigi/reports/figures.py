@@ -12,11 +12,12 @@ from munjigi.reports.recipe_costs import RecipeCost
 
 WON = "원"
 BREAKDOWN_SLICES = 7
-SIGN_INS = ("logins_ok", "logins_failed", "signups")
+SIGN_INS = ("logins_ok", "logins_failed", "second_steps_failed", "signups")
 THREATS = ("lockouts", "reuse_detected", "rate_limited", "bot_blocked")
 COLOURS = {
     "logins_ok": charts.PALETTE[0],
     "logins_failed": charts.PALETTE[3],
+    "second_steps_failed": charts.PALETTE[6],
     "signups": charts.PALETTE[2],
     "lockouts": charts.PALETTE[4],
     "reuse_detected": charts.PALETTE[3],

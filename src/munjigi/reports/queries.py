@@ -28,6 +28,9 @@ from munjigi.security.models import User
 METRICS: dict[str, tuple[str, ...]] = {
     "logins_ok": ("login",),
     "logins_failed": ("login_failed",),
+    # A right password and a wrong code (or passkey) is a failure too, and the offender
+    # tables count it: without its own number the totals and the tables disagreed.
+    "second_steps_failed": ("mfa_failed", "passkey_second_factor_failed"),
     "lockouts": ("lockout",),
     "reuse_detected": ("refresh_reused",),
     "rate_limited": ("rate_limited",),
@@ -37,6 +40,7 @@ METRICS: dict[str, tuple[str, ...]] = {
 LABELS = {
     "logins_ok": "Logins",
     "logins_failed": "Failed logins",
+    "second_steps_failed": "Failed second steps",
     "lockouts": "Lockouts",
     "reuse_detected": "Refresh-token reuse",
     "rate_limited": "Rate-limited requests",
