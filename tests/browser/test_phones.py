@@ -35,9 +35,11 @@ WIDEST = """() => {
   };
   for (const el of document.querySelectorAll('body *')) {
     const box = el.getBoundingClientRect();
-    if (box.right > width + 0.5 && hidden(el)) continue;
-    if (box.width && box.right > width + 0.5 && (!worst || box.right > worst.right)) {
-      worst = {right: Math.round(box.right), tag: el.tagName.toLowerCase(),
+    // Text that overflows its box (a long URL) widens the page without widening the box.
+    const right = Math.max(box.right, box.left + el.scrollWidth);
+    if (right > width + 0.5 && hidden(el)) continue;
+    if (box.width && right > width + 0.5 && (!worst || right > worst.right)) {
+      worst = {right: Math.round(right), tag: el.tagName.toLowerCase(),
                cls: String(el.className && el.className.baseVal !== undefined
                            ? el.className.baseVal : el.className)};
     }

@@ -226,3 +226,11 @@ def test_the_404_page_of_a_signed_in_member_shows_the_signed_in_header(member, p
     assert "Secure session active" in html and "kim_chef" in html and "Log out" in html
     signed_out = pages.client.application.test_client().get("/no-such-page", headers=browser).text
     assert "Secure session active" not in signed_out
+
+
+def test_a_visitor_of_the_home_page_meets_a_landing_section_beside_the_login_form(pages):
+    to_login = pages.client.get("/", headers={"Accept": "text/html"})
+    assert to_login.status_code in (302, 303)
+    html = pages.client.get(to_login.headers["Location"]).text
+    assert 'class="landing__intro"' in html and 'name="password"' in html
+    assert 'class="landing__intro"' not in pages.client.get("/login?next=/account").text
