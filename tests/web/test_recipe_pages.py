@@ -234,3 +234,13 @@ def test_a_visitor_of_the_home_page_meets_a_landing_section_beside_the_login_for
     html = pages.client.get(to_login.headers["Location"]).text
     assert 'class="landing__intro"' in html and 'name="password"' in html
     assert 'class="landing__intro"' not in pages.client.get("/login?next=/account").text
+
+
+def test_the_terms_box_keeps_its_state_after_a_failed_sign_up(pages):
+    ticked = pages.signup("new_cook", password="short", password_confirm="short")
+    assert (
+        ticked.status_code == 422
+        and 'name="terms" type="checkbox" value="yes" required checked' in ticked.text
+    )
+    unticked = pages.signup("new_cook", password="short", password_confirm="short", terms="")
+    assert 'value="yes" required checked' not in unticked.text
