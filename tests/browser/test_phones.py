@@ -35,8 +35,12 @@ WIDEST = """() => {
   };
   for (const el of document.querySelectorAll('body *')) {
     const box = el.getBoundingClientRect();
-    // Text that overflows its box (a long URL) widens the page without widening the box.
-    const right = Math.max(box.right, box.left + el.scrollWidth);
+    // Text that overflows its box (a long URL) widens the page without widening the box;
+    // inputs scroll their text inside, and SVG text has no scroll box of its own.
+    const own = ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+    const spills = !(el instanceof SVGElement) && !own && box.right <= width
+      && getComputedStyle(el).overflowX === 'visible';
+    const right = spills ? Math.max(box.right, box.left + el.scrollWidth) : box.right;
     if (right > width + 0.5 && hidden(el)) continue;
     if (box.width && right > width + 0.5 && (!worst || right > worst.right)) {
       worst = {right: Math.round(right), tag: el.tagName.toLowerCase(),
