@@ -117,7 +117,7 @@ def won(amount: int | float | Decimal | None) -> str:
         return "—"
     if isinstance(amount, Decimal):
         amount = pricing.won(amount)
-    return str(format_currency(amount, "KRW", locale=get_locale()))
+    return str(format_currency(amount, "KRW"))
 
 
 def number(value: int | float | Decimal | None) -> str:
