@@ -38,6 +38,7 @@ from flask_babel import get_locale
 from flask_babel import refresh
 from markupsafe import Markup
 
+from munjigi import script_wording
 from munjigi import wording
 from munjigi.config import LOCALES
 from munjigi.config import Settings
@@ -182,6 +183,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     helpers: dict[str, Any] = {
         "locale_code": locale_code,
         "language_names": LANGUAGE_NAMES,
+        "script_messages": script_wording.script_messages,
         "status_phrase": wording.status_phrase,
         "field_name": wording.field_name,
         "role_label": wording.label,

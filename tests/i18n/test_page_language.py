@@ -167,3 +167,14 @@ def test_dates_numbers_and_plurals_follow_the_language(site, admin):
     assert re.search(r"[A-Z][a-z]{2} \d{1,2}, \d{4} \d{2}:\d{2}", english)
     assert '<span class="stat__number">1</span> active session<' in english
     assert '활성 세션 <span class="stat__number">1</span>개' in korean
+
+
+def test_the_page_scripts_get_their_words_in_the_page_language(site, admin):
+    import json
+
+    for headers, active in ((KO, "보안 세션 사용 중"), (EN, "Secure session active")):
+        html = get(admin.client, "/account", headers)
+        found = re.search(r"data-i18n='([^']*)'", html)
+        assert found, "no data-i18n on <body>"
+        words = json.loads(found.group(1).replace("&#39;", "'"))
+        assert words["active"] == active
