@@ -109,7 +109,7 @@ def security_pdf(
     """Title with the numbers, activity over time, then the top offending IPs and accounts."""
     stats = report.stats
     doc = pdf.new_document("Security report", font_path)
-    summary = [(LABELS[key], f"{value:,}") for key, value in stats.totals.items()]
+    summary = [(str(LABELS[key]), f"{value:,}") for key, value in stats.totals.items()]
     summary.append(("Active sessions now", f"{stats.active_sessions:,}"))
     pdf.title_page(
         doc,

@@ -80,7 +80,7 @@ def _over_time(stats: SecurityStats, metrics: tuple[str, ...], title: str) -> ch
         title=title,
         categories=tuple(stats.period.bucket_label(at) for at in buckets),
         series=tuple(
-            charts.Series(LABELS[m], tuple(float(v) for v in stats.timeline[m]), COLOURS[m])
+            charts.Series(str(LABELS[m]), tuple(float(v) for v in stats.timeline[m]), COLOURS[m])
             for m in metrics
         ),
         unit="",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy import literal_column
 from sqlalchemy import select
@@ -38,14 +39,14 @@ METRICS: dict[str, tuple[str, ...]] = {
     "signups": ("signup",),
 }
 LABELS = {
-    "logins_ok": "Logins",
-    "logins_failed": "Failed logins",
-    "second_steps_failed": "Failed second steps",
-    "lockouts": "Lockouts",
-    "reuse_detected": "Refresh-token reuse",
-    "rate_limited": "Rate-limited requests",
-    "bot_blocked": "Bot-blocked requests",
-    "signups": "New sign-ups",
+    "logins_ok": _l("Logins"),
+    "logins_failed": _l("Failed logins"),
+    "second_steps_failed": _l("Failed second steps"),
+    "lockouts": _l("Lockouts"),
+    "reuse_detected": _l("Refresh-token reuse"),
+    "rate_limited": _l("Rate-limited requests"),
+    "bot_blocked": _l("Bot-blocked requests"),
+    "signups": _l("New sign-ups"),
 }
 # Outcomes of the events an attacker causes: who shows up most is an offender.
 OFFENCES = ("failed", "blocked")
