@@ -37,7 +37,22 @@ WORDS: dict[str, dict[str, str]] = {
         "deleted": "The recipe was deleted.",
     },
 }
-LANGUAGES = {"en": "en-US"}
+WORDS["ko"] = {
+    "new": "새 레시피",
+    "save": "레시피 저장",
+    "edit": "수정",
+    "delete": "삭제",
+    "delete_recipe": "레시피 삭제",
+    "post_comment": "댓글 등록",
+    "save_comment": "댓글 저장",
+    "like": "좋아요",
+    "unlike": "좋아요 취소",
+    "one_like": "좋아요 1개",
+    "per_meal": "한 끼",
+    "published": "레시피를 게시했습니다.",
+    "deleted": "레시피를 삭제했습니다.",
+}
+LANGUAGES = {"en": "en-US", "ko": "ko-KR"}
 
 
 def stock_catalogue(site: Site) -> None:

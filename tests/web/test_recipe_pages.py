@@ -223,9 +223,9 @@ def test_the_dashboard_links_into_the_recipe_pages(member, catalogue):
 def test_the_404_page_of_a_signed_in_member_shows_the_signed_in_header(member, pages):
     browser = {"Accept": "text/html,application/xhtml+xml"}
     html = member.client.get("/no-such-page", headers=browser).text
-    assert "Secure session active" in html and "kim_chef" in html and "Log out" in html
+    assert 'id="session-bar"' in html and "kim_chef" in html and "Log out" in html
     signed_out = pages.client.application.test_client().get("/no-such-page", headers=browser).text
-    assert "Secure session active" not in signed_out
+    assert 'id="session-bar"' not in signed_out
 
 
 def test_a_visitor_of_the_home_page_meets_a_landing_section_beside_the_login_form(pages):
