@@ -13,9 +13,11 @@ import pytest
 
 from munjigi.extensions import db
 from munjigi.recipes.models import Ingredient
+from tests.browser.conftest import PASSWORD
 from tests.browser.conftest import Site
-from tests.browser.conftest import log_in
+from tests.browser.conftest import _wait_for_fill_time
 from tests.browser.conftest import screenshot
+from tests.browser.conftest import type_like_a_person
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -73,6 +75,16 @@ def stock_catalogue(site: Site) -> None:
         db.session.remove()
 
 
+def log_in_in_any_language(page: Any, username: str) -> None:
+    """conftest.log_in, finding the button by its place rather than its (English) words."""
+    page.goto("/login")
+    type_like_a_person(page, "#f-username", username)
+    type_like_a_person(page, "#f-password", PASSWORD)
+    _wait_for_fill_time(page)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_selector("#session-bar")
+
+
 def estimate(page: Any) -> str:
     return str(page.locator("[data-role=estimate]").inner_text())
 
@@ -87,7 +99,7 @@ def test_a_recipe_from_first_line_to_deletion_through_pages(
     site.make_user(author)
     site.make_user(reader)
     page = new_context(site.base, locale=LANGUAGES[language]).new_page()
-    log_in(page, author)
+    log_in_in_any_language(page, author)
 
     page.goto("/recipes")
     page.get_by_role("link", name=words["new"]).click()
@@ -127,7 +139,7 @@ def test_a_recipe_from_first_line_to_deletion_through_pages(
     page.locator(".comment", has_text="정말 맛있게 드세요").wait_for()
 
     other = new_context(site.base, locale=LANGUAGES[language]).new_page()
-    log_in(other, reader)
+    log_in_in_any_language(other, reader)
     other.goto(recipe_url)
     other.get_by_role("button", name=words["like"], exact=True).click()
     other.get_by_role("button", name=words["unlike"]).wait_for()
