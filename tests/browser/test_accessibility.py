@@ -76,18 +76,25 @@ def test_no_serious_violation_in_error_and_warning_states(a11y_site, new_context
     anonymous = new_context(site.base).new_page()
     problems: list[str] = []
     anonymous.goto("/signup")
+    anonymous.locator("#f-username").fill("a11y_newcomer")
+    anonymous.locator("#f-email").fill("a11y_newcomer@example.com")
     anonymous.locator("#f-password").fill("short")
+    anonymous.locator("#f-password_confirm").fill("short")
+    anonymous.locator("#f-terms").check()
     anonymous.wait_for_timeout(1100)
-    anonymous.locator("form button[type=submit]").last.click()
-    anonymous.wait_for_load_state("load")
+    with anonymous.expect_navigation():  # the form's answer, not the page before it
+        anonymous.locator("form button[type=submit]").last.click()
+    assert anonymous.locator(".field__error").count() >= 1
     problems += check(anonymous, axe, "/signup with errors")
 
     member = site_pages.signed_in_context(new_context, site, "a11y_member").new_page()
     member.goto("/recipes/new")
+    member.locator("#f-title").fill("접근성 점검")
     member.locator("#f-ingredient-1").fill("없는 재료")
     member.locator("#f-quantity-1").fill("-1")
-    member.locator("form.recipe-form button[value=save]").last.click()
-    member.wait_for_load_state("load")
+    with member.expect_navigation():
+        member.locator("form.recipe-form button[value=save]").last.click()
+    assert member.locator(".field__error").count() >= 1  # the error state is what is checked
     problems += check(member, axe, "/recipes/new with errors")
     # The session bar's other states: warning, ended (set as the session manager sets them).
     for state in ("warning", "ended", "offline", "renewing"):
