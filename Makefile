@@ -27,7 +27,8 @@ migrate: install
 	$(BIN)/flask --app munjigi db upgrade
 
 run: migrate
-	@echo "Munjigi on http://$(HOST):$(PORT)  (first admin: $(BIN)/flask --app munjigi munjigi create-admin)"
+	@# Bound to 127.0.0.1, announced as localhost: passkeys (WebAuthn) need localhost or https.
+	@echo "Munjigi on http://localhost:$(PORT)  (first admin: $(BIN)/flask --app munjigi munjigi create-admin)"
 	$(BIN)/flask --app munjigi run --host $(HOST) --port $(PORT)
 
 test: install

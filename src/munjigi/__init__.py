@@ -101,6 +101,10 @@ def create_app(settings: Settings | None = None) -> APIFlask:
 
     app.register_blueprint(passkeys.bp)  # after pages.init_app: it adds its pages there
 
+    from munjigi.recipes import views as recipe_pages
+
+    recipe_pages.init_app(app)  # the recipe pages: after pages.init_app
+
     from munjigi import lifecycle
 
     lifecycle.init_app(app, settings)  # mail, verification, reset, email change: after pages

@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
 
+from munjigi import wording
 from munjigi.extensions import db
 from munjigi.imports import cli as imports_cli
 
 group = AppGroup("munjigi", help="Manage Munjigi users, keys and sessions.")
+
+
+class CommandError(click.ClickException):
+    """A failed command, said in one language: the configured default (MUNJIGI_DEFAULT_LOCALE).
+
+    click's own "Error:" prefix is English; this one comes from the catalogs.
+    """
+
+    def show(self, file: Any = None) -> None:
+        click.echo(_("Error: %(message)s", message=self.format_message()), err=True)
+
+
+def failure(error: Any) -> CommandError:
+    """A service error (``AppError``) as a command error: its sentence, then each field."""
+    lines = [wording.error_message(error.code)]
+    for name, messages in wording.field_errors(error.fields).items():
+        lines.append(f"  - {wording.field_name(name)}: {' '.join(messages)}")
+    return CommandError("\n".join(lines))
 
 
 def init_app(app: Flask) -> None:
@@ -23,9 +46,14 @@ imports_cli.register(group)  # import hankki|auth-system|file, delete-user (munj
 
 
 @group.command("create-admin")
-@click.option("--username", prompt=True)
-@click.option("--email", prompt=True)
-@click.password_option(help="Prompted (twice) when not given; never pass it in shell history.")
+# Prompts are catalog strings, translated when shown (the command runs in the app context).
+@click.option("--username", prompt=_l("Username"))
+@click.option("--email", prompt=_l("Email"))
+@click.password_option(
+    prompt=_l("Password"),
+    confirmation_prompt=_l("Repeat the password"),
+    help="Prompted (twice) when not given; never pass it in shell history.",
+)
 def create_admin(username: str, email: str, password: str) -> None:
     """Create an admin account."""
     from munjigi.auth import services
@@ -35,9 +63,8 @@ def create_admin(username: str, email: str, password: str) -> None:
     try:
         user = services.create_user(username, password, email, role=Role.ADMIN)
     except AppError as error:
-        detail = f": {error.fields}" if error.fields else ""
-        raise click.ClickException(f"{error.message}{detail}") from None
-    click.echo(f"admin {user.username} created (id {user.id})")
+        raise failure(error) from None
+    click.echo(_("admin %(username)s created (id %(id)s)", username=user.username, id=user.id))
 
 
 @group.command("list-users")
@@ -63,7 +90,7 @@ def lock_user(username: str, unlock: bool) -> None:
 
     user = services.find_by_login(username)
     if user is None:
-        raise click.ClickException(f"no user {username!r}")
+        raise CommandError(_("no user %(username)r", username=username))
     if unlock:
         user.status = UserStatus.ACTIVE
         audit.record("user_unlocked", user_id=user.id, reason="cli")
@@ -72,7 +99,9 @@ def lock_user(username: str, unlock: bool) -> None:
         sessions.revoke_all(user.id, "locked")
         audit.record("user_locked", user_id=user.id, reason="cli")
     db.session.commit()
-    click.echo(f"{user.username} is {user.status}")
+    click.echo(
+        _("%(username)s is %(status)s", username=user.username, status=wording.label(user.status))
+    )
 
 
 @group.command("rotate-keys")
@@ -99,7 +128,7 @@ def rotate_keys(reset: bool) -> None:
     kid = gatekeeper().keys.rotate(db.session)
     audit.record("key_rotated", detail={"kid": kid, "reset": reset})
     db.session.commit()
-    click.echo(f"new signing key {kid}")
+    click.echo(_("new signing key %(kid)s", kid=kid))
 
 
 @group.command("purge-sessions")
@@ -108,7 +137,7 @@ def purge_sessions() -> None:
     from munjigi.security import sessions
 
     count = sessions.purge_dead()
-    click.echo(f"purged {count} sessions")
+    click.echo(_("purged %(count)s sessions", count=count))
 
 
 @group.command("purge-tokens")
@@ -120,7 +149,13 @@ def purge_tokens() -> None:
     links = tokens.purge_expired()
     challenges = challenge.purge_dead()
     db.session.commit()
-    click.echo(f"purged {links} account tokens and {challenges} login challenges")
+    click.echo(
+        _(
+            "purged %(links)s account tokens and %(challenges)s login challenges",
+            links=links,
+            challenges=challenges,
+        )
+    )
 
 
 @group.command("purge-mail")
@@ -154,13 +189,27 @@ def seed_demo(password: str | None) -> None:
     try:
         report = demo.seed(password)
     except AppError as error:
-        detail = f": {error.fields}" if error.fields else ""
-        raise click.ClickException(f"{error.message}{detail}") from None
+        raise failure(error) from None
     added, total = report.ingredients_added, report.ingredients_total
-    click.echo(f"ingredients: {added} added, {total} in the catalogue")
-    click.echo(f"recipes: {report.recipes_added} added by {report.username} (id {report.user_id})")
+    click.echo(
+        _("ingredients: %(added)s added, %(total)s in the catalogue", added=added, total=total)
+    )
+    click.echo(
+        _(
+            "recipes: %(count)s added by %(username)s (id %(id)s)",
+            count=report.recipes_added,
+            username=report.username,
+            id=report.user_id,
+        )
+    )
     if report.password:
-        click.echo(f"demo member {report.username} created; password: {report.password}")
+        click.echo(
+            _(
+                "demo member %(username)s created; password: %(password)s",
+                username=report.username,
+                password=report.password,
+            )
+        )
 
 
 # --- Protection (SPEC §6): the audit chain and brute-force unlocks -------------------------
@@ -177,10 +226,14 @@ def audit_verify() -> None:
     with db.engine.connect() as connection:  # a fresh snapshot, whatever the session saw
         report = audit_chain.verify(connection)
     if not report.ok:
-        raise click.ClickException(
-            f"audit chain BROKEN after {report.checked} rows: {report.problem}"
+        raise CommandError(
+            _(
+                "audit chain BROKEN after %(count)s rows: %(problem)s",
+                count=report.checked,
+                problem=report.problem,
+            )
         )
-    click.echo(f"audit chain OK: {report.checked} rows verified")
+    click.echo(_("audit chain OK: %(count)s rows verified", count=report.checked))
 
 
 @audit_group.command("purge")
@@ -199,7 +252,7 @@ def audit_purge(days: int) -> None:
     deleted = audit_chain.purge(db.session(), now - timedelta(days=days), now)
     audit.record("audit_purged", reason="cli", detail={"deleted": deleted, "older_than_days": days})
     db.session.commit()
-    click.echo(f"purged {deleted} audit rows older than {days} days")
+    click.echo(_("purged %(count)s audit rows older than %(days)s days", count=deleted, days=days))
 
 
 @group.command("unlock-login")
@@ -211,7 +264,9 @@ def unlock_login(username: str) -> None:
 
     user = services.find_by_login(username)
     if user is None:
-        raise click.ClickException(f"no user {username!r}")
+        raise CommandError(_("no user %(username)r", username=username))
     cleared = bruteforce.unlock(user.id, reason="cli")
     db.session.commit()
-    click.echo(f"{user.username}: {cleared} lock records cleared")
+    click.echo(
+        _("%(username)s: %(count)s lock records cleared", username=user.username, count=cleared)
+    )

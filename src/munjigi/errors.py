@@ -122,6 +122,10 @@ def _page_error_response(status: int, code: str, fields: Mapping[str, Any] | Non
     if status == HTTPStatus.UNAUTHORIZED and request.method in ("GET", "HEAD"):
         target = request.full_path if request.query_string else request.path
         return cast(Response, redirect(url_for("auth.login_page", next=target)))
+    if status == HTTPStatus.NOT_FOUND:
+        from munjigi import pages  # pages imports errors' neighbours: import at use
+
+        pages.sign_in_quietly()  # a member who mistyped a URL still sees their header
     try:
         html = render_template(
             [f"errors/{int(status)}.html", "errors/default.html"],

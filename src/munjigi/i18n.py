@@ -38,6 +38,7 @@ from flask_babel import get_locale
 from flask_babel import refresh
 from markupsafe import Markup
 
+from munjigi import script_wording
 from munjigi import wording
 from munjigi.config import LOCALES
 from munjigi.config import Settings
@@ -117,7 +118,7 @@ def won(amount: int | float | Decimal | None) -> str:
         return "—"
     if isinstance(amount, Decimal):
         amount = pricing.won(amount)
-    return str(format_currency(amount, "KRW", locale=get_locale()))
+    return str(format_currency(amount, "KRW"))
 
 
 def number(value: int | float | Decimal | None) -> str:
@@ -182,6 +183,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     helpers: dict[str, Any] = {
         "locale_code": locale_code,
         "language_names": LANGUAGE_NAMES,
+        "script_messages": script_wording.script_messages,
         "status_phrase": wording.status_phrase,
         "field_name": wording.field_name,
         "role_label": wording.label,

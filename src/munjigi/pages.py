@@ -201,6 +201,25 @@ def page(view: F | None = None, *, role: Role | None = None, password_step: bool
     return decorate
 
 
+def sign_in_quietly() -> None:
+    """For a page that needs no sign-in (an error page): show the signed-in header if we can.
+
+    Only a valid access token counts; nothing is renewed, redirected or cleared here, and a
+    request that does not authenticate simply stays signed out.
+    """
+    if signed_in() or request.method not in ("GET", "HEAD"):
+        return
+    if transport.ACCESS_COOKIE not in request.cookies:
+        return
+    try:
+        principal = authenticate()
+    except Exception:  # any failure: the page is shown signed out, as before
+        db.session.rollback()
+        return
+    g.page_user = db.session.get(User, principal.user_id)
+    _no_store_after()
+
+
 def page_user() -> User:
     """The signed-in user of this page request (set by :func:`page`)."""
     user: User = g.page_user

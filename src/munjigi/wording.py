@@ -161,6 +161,31 @@ def label(value: object) -> str:
     return str(found) if found is not None else key.replace("_", " ").capitalize()
 
 
+# Page wording of the service errors a page may show whole (the API keeps its Korean
+# ``message``; a page speaks the member's language).
+ERROR_MESSAGES = {
+    "validation_error": _l("Some of that wasn't valid."),
+    "duplicate_member": _l("That username or email address is already taken."),
+    "last_admin": _l("The last active admin can't be demoted, locked or deleted."),
+    "self_lock": _l("You can't lock your own account."),
+    "confirmation_mismatch": _l("That is not the username. Type it exactly to confirm."),
+    "unknown_role": _l("Choose one of the roles offered."),
+    "delete_forbidden": _l("You can't delete this user."),
+    "member_not_found": _l("That user no longer exists."),
+    "login_failed": _l("That is not your password."),
+    "reauth_failed": _l("That didn't match. Try your password again."),
+    "mail_unavailable": _l("We couldn't send mail just now. Please try again in a few minutes."),
+    "email_taken": _l("That email address is already in use."),
+    "link_invalid": _l("This link is not valid any more. Ask for a new one."),
+    "rate_limited": _l("Too many attempts. Please wait a little and try again."),
+}
+
+
+def error_message(code: str) -> str:
+    """A service error as one sentence of the page's language (never the API's Korean)."""
+    return str(ERROR_MESSAGES.get(code, _l("That didn't work. Please try again.")))
+
+
 # Titles of error pages (the heading says more).
 STATUS_PHRASES = {
     400: _l("Bad request"),

@@ -157,12 +157,8 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
     opened: list[Any] = []
 
     def open_context(base_url: str, **options: Any) -> Any:
-        context = browser.new_context(
-            base_url=base_url,
-            user_agent=USER_AGENT,
-            viewport={"width": 1200, "height": 800},
-            **options,
-        )
+        options.setdefault("viewport", {"width": 1200, "height": 800})
+        context = browser.new_context(base_url=base_url, user_agent=USER_AGENT, **options)
         context.set_default_timeout(15_000)
         opened.append(context)
         return context

@@ -104,3 +104,80 @@ def test_other_collects_the_smallest_slices():
     items = [("a", 5.0), ("b", 4.0), ("c", 3.0), ("d", 2.0), ("e", 1.0)]
     assert charts.top_with_other(items, 2, "Other") == [("a", 5.0), ("b", 4.0), ("Other", 6.0)]
     assert charts.top_with_other(items[:3], 2, "Other") == items[:3]
+
+
+def _day_labels(n):
+    return tuple(f"11-{d:02d}" if d <= 30 else f"12-{d - 30:02d}" for d in range(1, n + 1))
+
+
+def _drawn_time_labels(svg, categories, y_min):
+    root = ET.fromstring(str(svg))
+    found = []
+    for t in root.iter(f"{SVG}text"):
+        if t.text in categories and float(t.get("y")) > y_min:
+            half = charts.text_width(t.text, int(t.get("font-size"))) / 2
+            found.append((float(t.get("x")) - half, float(t.get("x")) + half, t.text))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("width", [charts.WIDTH, charts.NARROW])
+@pytest.mark.parametrize("days", [2, 7, 8, 9, 24, 29, 30, 31, 90])
+def test_time_labels_never_overlap_and_the_newest_is_always_named(width, days):
+    # The seed: on the 30-day page the last two labels were drawn on top of each other.
+    categories = _day_labels(days)
+    data = charts.Chart(
+        title="Sign-ins",
+        categories=categories,
+        series=(charts.Series("Logins", tuple(float(i % 5) for i in range(days))),),
+        unit="",
+        value_axis="Events",
+        category_axis="Day (UTC)",
+    )
+    drawn = _drawn_time_labels(charts.lines(data, width=width), categories, 60)
+    assert drawn[-1][2] == categories[-1] and drawn[0][2] == categories[0]
+    for (_, right, a), (left, _, b) in zip(drawn, drawn[1:], strict=False):
+        assert left - right >= 8, f"{a} and {b} touch at width {width}"
+
+
+@pytest.mark.parametrize("draw", [charts.hbar, charts.stacked, charts.lines])
+def test_the_phone_drawing_is_narrow_with_readable_text(draw):
+    data = chart(
+        (1000.0, 2500.0, 4362.0), ("아주 긴 이름의 돼지고기 김치찌개 레시피", "두부", "달걀")
+    )
+    root = ET.fromstring(str(draw(data, width=charts.NARROW)))
+    assert root.get("width") == str(charts.NARROW) and root.get("viewBox").startswith("0 0 330 ")
+    sizes = [int(t.get("font-size")) for t in root.iter(f"{SVG}text")]
+    assert min(sizes) >= 12  # drawn at the size it is shown at: nothing shrinks to 7 px
+    for t in root.iter(f"{SVG}text"):
+        if t.get("text-anchor") == "start" and not t.get("transform"):
+            right = float(t.get("x")) + charts.text_width(t.text, int(t.get("font-size")))
+            assert right <= charts.NARROW + 1, t.text  # no label runs off the drawing
+
+
+def test_a_page_chart_comes_wide_and_narrow_and_the_heading_is_not_repeated():
+    html = str(charts.page(charts.hbar, chart((1.0, 2.0))))
+    assert html.count("<svg ") == 2 and 'width="720"' in html and 'width="330"' in html
+    assert ">Cost per meal</text>" not in html  # the page's heading names it
+    assert "<title>Cost per meal</title>" in html  # still named for screen readers
+
+
+def test_no_two_texts_of_a_phone_chart_share_a_line_and_overlap():
+    data = charts.Chart(
+        title="김치찌개: cost by ingredient",
+        categories=("김치찌개",),
+        series=(charts.Series("돼지고기 앞다리살", (4770.0,)), charts.Series("김치", (900.0,))),
+        unit="원",
+        value_axis="Whole recipe: 5,670원 for 2 serving(s), 2,835원 per meal",
+        category_axis="Ingredient",
+    )
+    root = ET.fromstring(str(charts.stacked(data, width=charts.NARROW)))
+    boxes = []
+    for t in root.iter(f"{SVG}text"):
+        size, x = int(t.get("font-size")), float(t.get("x"))
+        w = charts.text_width(t.text, size)
+        left = {"start": x, "middle": x - w / 2, "end": x - w}[t.get("text-anchor")]
+        boxes.append((float(t.get("y")), left, left + w, t.text))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            same_line = abs(a[0] - b[0]) < 12
+            assert not (same_line and a[1] < b[2] and b[1] < a[2]), f"{a[3]!r} overlaps {b[3]!r}"

@@ -49,7 +49,9 @@ def test_the_page_draws_the_charts_inline_with_the_numbers(kitchen, auth):
     assert auth.login("chef_lee").status_code == 200
     html = auth.client.get("/").text
     assert "My recipes" in html
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart') == 3
+    # Each chart twice: drawn wide, and drawn again for phones (charts.page).
+    assert html.count('<div class="chart-wide"><svg xmlns="http://www.w3.org/2000/svg"') == 3
+    assert html.count('<div class="chart-narrow"><svg xmlns="http://www.w3.org/2000/svg"') == 3
     for title, won in PER_MEAL.items():
         assert title in html and f"₩{won:,}" in html  # Babel, English page
     assert 'data-report-url="/reports/dashboard.pdf' in html

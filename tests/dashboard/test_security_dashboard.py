@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from munjigi.db import utcnow
 from munjigi.extensions import db
+from munjigi.reports import charts
 from munjigi.reports import period as periods
 from munjigi.reports import queries
 from munjigi.reports import services
@@ -87,7 +88,9 @@ def test_top_offenders_equal_failed_and_blocked_rows_grouped(security_log):
 def test_admin_page_shows_the_numbers_and_each_links_to_its_audit_rows(security_log, admin):
     html = admin.client.get("/admin/security?range=24h").text
     assert "Security dashboard" in html and "Last 24 hours" in html
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart') == 4
+    # Each chart twice: drawn wide, and drawn again for phones (charts.page).
+    assert html.count('<div class="chart-wide"><svg xmlns="http://www.w3.org/2000/svg"') == 4
+    assert html.count('<div class="chart-narrow"><svg xmlns="http://www.w3.org/2000/svg"') == 4
     link = re.search(r'<a class="metric metric--logins_failed" href="([^"]+)"', html).group(1)
     audit = admin.client.get(unescape(link)).text
     assert audit.count("Failed sign-in") >= 7  # the filter's option label + 7 rows
@@ -176,3 +179,29 @@ def test_each_aggregate_can_be_served_by_a_migration_0007_index(app, backend):
                 assert "SCAN audit_events\n" not in plan and not plan.rstrip().endswith(
                     "SCAN audit_events"
                 ), plan
+
+
+def test_failed_second_steps_are_counted_labelled_and_agree_with_the_offenders(app):
+    from tests.dashboard.conftest import add_events
+    from tests.dashboard.conftest import ago
+    from tests.dashboard.conftest import make_user
+
+    user_id = make_user("half_right")
+    add_events(
+        *(
+            {"event": name, "outcome": "failed", "at": ago(hours=1, minutes=i), "user_id": user_id}
+            for i, name in enumerate(("mfa_failed", "mfa_failed", "passkey_second_factor_failed"))
+        )
+    )
+    report = services.security("24h", utcnow())
+    assert report.stats.totals["second_steps_failed"] == 3
+    assert queries.LABELS["second_steps_failed"] == "Failed second steps"
+    offender = {o.label: o.count for o in report.stats.top_accounts}["half_right"]
+    counted = sum(report.stats.totals[m] for m in ("logins_failed", "second_steps_failed"))
+    assert offender == counted == 3  # the table and the numbers say the same
+
+
+def test_an_empty_period_says_so_instead_of_drawing_flat_zero_lines(app):
+    report = services.security("24h", utcnow())
+    svg = str(charts.lines(report.sign_ins))
+    assert charts.EMPTY_PERIOD in svg and "<path" not in svg

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import html
+import re
+import urllib.parse
 
 import pyotp
 from sqlalchemy import select
@@ -34,7 +37,8 @@ def test_enrolment_page_draws_the_qr_code_here_and_shows_the_key(member):
     secret = SECRET.search(page.text).group(1)
     assert len(base64.b32decode(secret)) == 20  # 160 bits, RFC 4226's recommendation
     assert "<svg" in page.text and 'class="segno"' in page.text  # inline SVG, no image URL
-    assert "http://" not in page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
+    qr = page.text.split('class="segno"', 1)[1].split("</svg>", 1)[0]
+    assert "http://" not in qr.split(">", 1)[1]  # the QR code's drawing names no URL
     assert " style=" not in page.text.split("<main", 1)[1].split("</main>", 1)[0]
     # Reloading shows the same seed until it is confirmed.
     assert SECRET.search(member.client.get("/account/security/totp").text).group(1) == secret
@@ -118,3 +122,16 @@ def test_a_member_without_factors_logs_in_with_the_password_alone(app, client):
     make_user("lee")
     body = api_login(client, "lee").get_json()
     assert body["result"] == "success" and "access_token" in body and "mfa_required" not in body
+
+
+def test_recovery_codes_download_as_a_text_file_without_script(member, clock):
+    enrol(member, clock)
+    page = member.post("/account/security/recovery-codes").text
+    link = re.search(
+        r'download="munjigi-recovery-codes\.txt" href="data:text/plain;[^,]*,([^"]+)"', page
+    )
+    assert link, "no download link"
+    text = urllib.parse.unquote(html.unescape(link.group(1)))
+    codes = CODES.findall(page)
+    assert len(codes) == 10 and all(code in text.splitlines() for code in codes)
+    assert 'data-recovery="copy"' in page and 'data-recovery="print"' in page

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 
 from munjigi import pages
 from munjigi import wording
@@ -94,7 +95,7 @@ def delete_account() -> Response:
     if request.method == "GET":
         return pages.render("account/delete.html", errors={})
     if request.form.get("understood") != "yes":
-        errors = {"understood": ["Tick the box to confirm you understand."]}
+        errors = {"understood": [_("Tick the box to confirm you understand.")]}
         return pages.render("account/delete.html", HTTPStatus.UNPROCESSABLE_ENTITY, errors=errors)
     try:
         services.delete_account(pages.principal(), request.form.get("password", ""))
@@ -105,11 +106,11 @@ def delete_account() -> Response:
     pages.forget_user()
     return pages.render(
         "message.html",
-        title="Account deleted",
-        message="Your account and everything in it were deleted. Thank you for using Munjigi.",
+        title=_("Account deleted"),
+        message=_("Your account and everything in it were deleted. Thank you for using Munjigi."),
         session_event="logout",
         link_url=url_for("auth.signup_page"),
-        link_text="Create a new account",
+        link_text=_("Create a new account"),
     )
 
 
@@ -137,5 +138,6 @@ def _account_page(
 
 def _english(error: AppError) -> str:
     if error.code == "last_admin":
-        return "You are the only admin. Make someone else an admin before deleting your account."
-    return error.message
+        text = _("You are the only admin. Make someone else an admin before deleting your account.")
+        return str(text)
+    return wording.error_message(error.code)

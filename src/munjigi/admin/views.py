@@ -8,6 +8,7 @@ from flask import Response
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 
 from munjigi import pages
 from munjigi import wording
@@ -141,16 +142,14 @@ def _user_page(user_id: int, error: AppError | None = None) -> Response:
 
 
 def _english(error: AppError) -> str:
-    # The admin console's own errors are English; shared ones (Korean) get a page wording.
-    wording = {
-        "last_admin": "The last active admin can't be demoted, locked or deleted.",
-        "delete_forbidden": "You can't delete this user.",
-    }
-    return wording.get(error.code, error.message)
+    # The API's messages are Korean; the page says it in the page's language.
+    return wording.error_message(error.code)
 
 
 def _notice() -> str | None:
     key = request.args.get("notice", "")
     if key == "factors_reset":
-        return "Second factors removed. The user can log in with the password and enrol again."
+        return str(
+            _("Second factors removed. The user can log in with the password and enrol again.")
+        )
     return wording.NOTICES.get(key)

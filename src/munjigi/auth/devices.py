@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 # Order matters: Edge, Opera and Chromium also say "Chrome"; every iOS browser says "Safari".
 _BROWSERS = (
     ("Edg/", "Edge"),
@@ -31,9 +33,9 @@ _SYSTEMS = (
 def describe(user_agent: str | None) -> str:
     """'Chrome on Windows', 'curl', or 'Unknown device'."""
     if not user_agent:
-        return "Unknown device"
+        return str(_("Unknown device"))
     browser = next((name for token, name in _BROWSERS if token in user_agent), None)
     system = next((name for token, name in _SYSTEMS if token in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"
+        return str(_("%(browser)s on %(system)s", browser=browser, system=system))
+    return browser or system or str(_("Unknown device"))

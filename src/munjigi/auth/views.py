@@ -13,6 +13,8 @@ from flask import Response
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from munjigi import pages
 from munjigi import wording
@@ -34,9 +36,9 @@ from munjigi.security.exceptions import AuthenticationError
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.sessions import IssuedTokens
 
-FORM_EXPIRED = "This form expired. Please submit it again."
-LOGIN_FAILED = "Wrong username or password."
-TAKEN = "That username or email address is already taken."
+FORM_EXPIRED = _l("This form expired. Please submit it again.")
+LOGIN_FAILED = _l("Wrong username or password.")
+TAKEN = _l("That username or email address is already taken.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,7 +53,7 @@ def login_page() -> Response | str:
     if not pages.form_csrf_ok():
         return _login_form(target, {"form": [FORM_EXPIRED]}, login, HTTPStatus.BAD_REQUEST)
     if not login or not password:
-        required = ["This field is required."]
+        required = [gettext("This field is required.")]
         missing = {f: required for f in ("username", "password") if not request.form.get(f)}
         return _login_form(target, missing, login, HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
@@ -109,11 +111,11 @@ def logout_page() -> Response:
     pages.forget_user()
     html = render_template(
         "message.html",
-        title="Signed out",
+        title=gettext("Signed out"),
         message=wording.NOTICES["signed_out"],
         session_event="logout",
         link_url=url_for("auth.login_page"),
-        link_text="Log in again",
+        link_text=gettext("Log in again"),
     )
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
@@ -188,9 +190,9 @@ def _signup_problems(values: dict[str, str], password: str) -> dict[str, list[st
     if policy and "password" not in errors:
         errors["password"] = [wording.field_message(problem) for problem in policy]
     if password != request.form.get("password_confirm", ""):
-        errors.setdefault("password_confirm", []).append("The two passwords don't match.")
+        errors.setdefault("password_confirm", []).append(gettext("The two passwords don't match."))
     if request.form.get("terms") != "yes":
-        errors["terms"] = ["Please accept the terms to create an account."]
+        errors["terms"] = [gettext("Please accept the terms to create an account.")]
     return errors
 
 

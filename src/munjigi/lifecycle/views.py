@@ -11,6 +11,8 @@ from http import HTTPStatus
 from flask import Response
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from munjigi import pages
 from munjigi import wording
@@ -23,10 +25,9 @@ from munjigi.security import policy
 from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.stepup import fresh_auth_required
 
-FORM_EXPIRED = "This form expired. Please submit it again."
-EMAIL_INVALID = "Enter an email address like kim@example.com."
-SENT = "If an account uses {email}, a mail is on its way. The link in it works once."
-LINK_INVALID = (
+FORM_EXPIRED = _l("This form expired. Please submit it again.")
+EMAIL_INVALID = _l("Enter an email address like kim@example.com.")
+LINK_INVALID = _l(
     "This link doesn't work any more: it was used already, a newer one was sent, or it "
     "expired. Ask for a new one."
 )
@@ -47,7 +48,9 @@ def _message(title: str, message: str, link: str, link_text: str, status: int = 
 
 
 def _invalid_link(again: str) -> Response:
-    return _message("Link not valid", LINK_INVALID, url_for(again), "Ask for a new link", 400)
+    return _message(
+        _("Link not valid"), str(LINK_INVALID), url_for(again), _("Ask for a new link"), 400
+    )
 
 
 def _email_problems(email: str) -> dict[str, list[str]]:
@@ -68,7 +71,13 @@ def forgot_password_page() -> Response:
         return pages.render("lifecycle/forgot.html", 422, errors=errors, email=email)
     services.request_password_reset(email)
     return _message(
-        "Check your inbox", SENT.format(email=email), url_for("auth.login_page"), "Back to log in"
+        _("Check your inbox"),
+        _(
+            "If an account uses %(email)s, a mail is on its way. The link in it works once.",
+            email=email,
+        ),
+        url_for("auth.login_page"),
+        _("Back to log in"),
     )
 
 
@@ -95,10 +104,10 @@ def reset_password_page() -> Response:
         return _token_page("lifecycle/reset.html", error.status, token=token, errors=errors)
     pages.clear_cookies_after()  # every session ended, this browser's too
     return _message(
-        "Password changed",
-        "Your new password is set and every session was signed out. Log in with it now.",
+        _("Password changed"),
+        _("Your new password is set and every session was signed out. Log in with it now."),
         url_for("auth.login_page"),
-        "Log in",
+        _("Log in"),
     )
 
 
@@ -118,7 +127,10 @@ def verify_email_page() -> Response:
     except LinkInvalidError:
         return _invalid_link("lifecycle.resend_verification_page")
     return _message(
-        "Email verified", "Thank you: your address is confirmed.", "/", "Go to the dashboard"
+        _("Email verified"),
+        _("Thank you: your address is confirmed."),
+        "/",
+        _("Go to the dashboard"),
     )
 
 
@@ -134,7 +146,13 @@ def resend_verification_page() -> Response:
         return pages.render("lifecycle/resend.html", 422, errors=errors, email=email)
     services.resend_verification(email)
     return _message(
-        "Check your inbox", SENT.format(email=email), url_for("auth.login_page"), "Back to log in"
+        _("Check your inbox"),
+        _(
+            "If an account uses %(email)s, a mail is on its way. The link in it works once.",
+            email=email,
+        ),
+        url_for("auth.login_page"),
+        _("Back to log in"),
     )
 
 
@@ -155,10 +173,11 @@ def confirm_email_page() -> Response:
     except LinkInvalidError:
         return _invalid_link("lifecycle.account_email_page")
     except EmailTakenError:
-        taken = "Another account uses that address now, so yours was not changed."
-        return _message("Address not changed", taken, url_for("account.account"), "My account", 409)
-    done = f"Your account's address is now {user.email}."
-    return _message("Email changed", done, url_for("account.account"), "My account")
+        taken = _("Another account uses that address now, so yours was not changed.")
+        back = url_for("account.account")
+        return _message(_("Address not changed"), taken, back, _("My account"), 409)
+    done = _("Your account's address is now %(email)s.", email=user.email)
+    return _message(_("Email changed"), done, url_for("account.account"), _("My account"))
 
 
 @bp.get("/account/email")

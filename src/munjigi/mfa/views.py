@@ -7,6 +7,8 @@ from http import HTTPStatus
 from flask import Response
 from flask import request
 from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from munjigi import pages
 from munjigi.mfa import bp
@@ -22,14 +24,14 @@ from munjigi.security.gatekeeper import gatekeeper
 from munjigi.security.stepup import fresh_auth_required
 
 NOTICES = {
-    "totp_enabled": "Two-step verification is on. Keep your recovery codes somewhere safe.",
-    "totp_disabled": "Your authenticator app was removed.",
-    "totp_missing": "Set up an authenticator app first.",
+    "totp_enabled": _l("Two-step verification is on. Keep your recovery codes somewhere safe."),
+    "totp_disabled": _l("Your authenticator app was removed."),
+    "totp_missing": _l("Set up an authenticator app first."),
 }
-FORM_EXPIRED = "This form expired. Please submit it again."
-WRONG_CODE = "That code didn't work. Check your app (or your recovery codes) and try again."
-CONFIRM_FAILED = "That code didn't match. Type the 6-digit code your app shows now."
-REAUTH_FAILED = "That didn't match. Try your password again."
+FORM_EXPIRED = _l("This form expired. Please submit it again.")
+WRONG_CODE = _l("That code didn't work. Check your app (or your recovery codes) and try again.")
+CONFIRM_FAILED = _l("That code didn't match. Type the 6-digit code your app shows now.")
+REAUTH_FAILED = _l("That didn't match. Try your password again.")
 
 
 @bp.get("/account/security")
@@ -100,7 +102,7 @@ def second_step() -> Response:
     if not pages.form_csrf_ok():
         return second_step_page(token, target, {"form": [FORM_EXPIRED]}, HTTPStatus.BAD_REQUEST)
     if not code:
-        errors = {"code": ["Enter the code from your app or a recovery code."]}
+        errors = {"code": [gettext("Enter the code from your app or a recovery code.")]}
         return second_step_page(token, target, errors, HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
         _, issued = services.login_with_code(token, code)
@@ -110,10 +112,10 @@ def second_step() -> Response:
         return pages.render(
             "message.html",
             HTTPStatus.UNAUTHORIZED,
-            title="Please log in again",
-            message="This sign-in expired or had too many wrong codes. Start again.",
+            title=gettext("Please log in again"),
+            message=gettext("This sign-in expired or had too many wrong codes. Start again."),
             link_url=url_for("auth.login_page", next=target),
-            link_text="Log in",
+            link_text=gettext("Log in"),
         )
     response = pages.see_other(target)
     transport.set_token_cookies(response, issued, gatekeeper().settings)
@@ -150,7 +152,7 @@ def reauth() -> Response:
     form = request.form
     if not form.get("password") and not form.get("code", "").strip():
         # Nothing typed is not a wrong guess: it must not count toward revoking the session.
-        errors = {"password": ["Enter your password."]}
+        errors = {"password": [gettext("Enter your password.")]}
         return pages.render(
             "mfa/reauth.html",
             HTTPStatus.UNPROCESSABLE_ENTITY,

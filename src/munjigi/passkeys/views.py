@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Response
 from flask import request
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 
 from munjigi import pages
 from munjigi.errors import ValidationError
@@ -18,12 +19,12 @@ from munjigi.security import policy
 from munjigi.security.stepup import fresh_auth_required
 
 NOTICES = {
-    "added": "Passkey added. You can now sign in with it.",
-    "renamed": "Passkey renamed.",
-    "removed": "Passkey removed. It can no longer sign in.",
-    "gone": "That passkey no longer exists.",
+    "added": _l("Passkey added. You can now sign in with it."),
+    "renamed": _l("Passkey renamed."),
+    "removed": _l("Passkey removed. It can no longer sign in."),
+    "gone": _l("That passkey no longer exists."),
 }
-NAME_REQUIRED = "Give the passkey a name (up to 64 characters)."
+NAME_REQUIRED = _l("Give the passkey a name (up to 64 characters).")
 
 
 @bp.get("/account/passkeys")

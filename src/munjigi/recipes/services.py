@@ -192,6 +192,11 @@ def unlike_post(principal: Principal, post_id: int) -> None:
     db.session.commit()
 
 
+def has_liked(user_id: int, post_id: int) -> bool:
+    """Whether the member ``user_id`` likes the recipe ``post_id``."""
+    return _recipe_like(user_id, post_id) is not None
+
+
 def commit_like() -> None:
     """Commit a new like; the unique constraint turns a concurrent twin into 400, not 500."""
     try:

@@ -33,6 +33,7 @@ def kitchen_pdf(
         period=f"All recipes up to {generated_at:%Y-%m-%d %H:%M} UTC",
         generated_at=generated_at,
         generated_by=generated_by,
+        compact=True,  # a member with one recipe gets a one-page report
         summary=[
             ("Recipes", f"{len(report.recipes):,}"),
             (
@@ -46,9 +47,13 @@ def kitchen_pdf(
         ],
     )
     pdf.section(
-        doc, "Cost per meal", "One meal = the recipe's total cost ÷ its servings, in whole won."
+        doc,
+        "Cost per meal",
+        "One meal = the recipe's total cost ÷ its servings, in whole won.",
+        flow=True,
     )
-    pdf.chart(doc, charts.hbar(report.cost_chart))
+    if report.recipes:  # an empty chart says less than the table's "No recipes yet."
+        pdf.chart(doc, charts.hbar(report.cost_chart))
     pdf.table(
         doc,
         ("Recipe", "Servings", "Total", "Per meal", "Likes"),
@@ -58,9 +63,10 @@ def kitchen_pdf(
         ],
         widths=(76, 20, 32, 32, 20),
         align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        empty="No recipes yet.",
     )
     found = report.breakdown
-    pdf.section(doc, "Cost by ingredient", found.recipe.title if found else None)
+    pdf.section(doc, "Cost by ingredient", found.recipe.title if found else None, flow=True)
     if found and report.breakdown_chart:
         pdf.chart(doc, charts.stacked(report.breakdown_chart))
         total = found.recipe.total or 1
@@ -81,7 +87,7 @@ def kitchen_pdf(
         )
     else:
         pdf.table(doc, (), [], widths=(180,), empty="No recipes yet.")
-    pdf.section(doc, "Most-liked recipes", "Likes from every member, most liked first.")
+    pdf.section(doc, "Most-liked recipes", "Likes from every member, most liked first.", flow=True)
     if report.most_liked:
         pdf.chart(doc, charts.hbar(report.liked_chart))
     pdf.table(
@@ -92,7 +98,7 @@ def kitchen_pdf(
         align=("LEFT", "LEFT", "RIGHT", "RIGHT"),
         empty="No recipe has a like yet.",
     )
-    pdf.section(doc, "Recent activity on your account")
+    pdf.section(doc, "Recent activity on your account", flow=True)
     pdf.table(doc, ("What", "When (UTC)", "From", "Result"), events, widths=(60, 50, 45, 25))
     return pdf.output(doc)
 
@@ -103,7 +109,7 @@ def security_pdf(
     """Title with the numbers, activity over time, then the top offending IPs and accounts."""
     stats = report.stats
     doc = pdf.new_document("Security report", font_path)
-    summary = [(LABELS[key], f"{value:,}") for key, value in stats.totals.items()]
+    summary = [(str(LABELS[key]), f"{value:,}") for key, value in stats.totals.items()]
     summary.append(("Active sessions now", f"{stats.active_sessions:,}"))
     pdf.title_page(
         doc,

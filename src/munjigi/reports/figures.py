@@ -12,11 +12,12 @@ from munjigi.reports.recipe_costs import RecipeCost
 
 WON = "원"
 BREAKDOWN_SLICES = 7
-SIGN_INS = ("logins_ok", "logins_failed", "signups")
+SIGN_INS = ("logins_ok", "logins_failed", "second_steps_failed", "signups")
 THREATS = ("lockouts", "reuse_detected", "rate_limited", "bot_blocked")
 COLOURS = {
     "logins_ok": charts.PALETTE[0],
     "logins_failed": charts.PALETTE[3],
+    "second_steps_failed": charts.PALETTE[6],
     "signups": charts.PALETTE[2],
     "lockouts": charts.PALETTE[4],
     "reuse_detected": charts.PALETTE[3],
@@ -79,7 +80,7 @@ def _over_time(stats: SecurityStats, metrics: tuple[str, ...], title: str) -> ch
         title=title,
         categories=tuple(stats.period.bucket_label(at) for at in buckets),
         series=tuple(
-            charts.Series(LABELS[m], tuple(float(v) for v in stats.timeline[m]), COLOURS[m])
+            charts.Series(str(LABELS[m]), tuple(float(v) for v in stats.timeline[m]), COLOURS[m])
             for m in metrics
         ),
         unit="",

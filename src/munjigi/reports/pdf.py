@@ -85,10 +85,14 @@ def title_page(
     generated_at: datetime,
     generated_by: str,
     summary: Sequence[tuple[str, str]] = (),
+    compact: bool = False,
 ) -> None:
-    """Page 1: what the report is, for which period, when and by whom; a summary table."""
+    """Page 1: what the report is, for which period, when and by whom; a summary table.
+
+    ``compact`` starts at the top margin, for reports whose sections flow on below it.
+    """
     pdf.add_page()
-    pdf.set_y(45)
+    pdf.set_y(pdf.t_margin if compact else 45)
     pdf.set_font(PDF_FAMILY, size=14)
     pdf.set_text_color(*ACCENT)
     pdf.cell(0, 8, "문지기 Munjigi", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -112,9 +116,17 @@ def title_page(
         table(pdf, ("Measure", "Value"), summary, widths=(120, 60), align=("LEFT", "RIGHT"))
 
 
-def section(pdf: ReportPDF, title: str, note: str | None = None) -> None:
-    """A new page that starts with ``title`` (and a short explanation)."""
-    pdf.add_page()
+# A section that flows on starts a new page only when less than this (mm) is left.
+FLOW_ROOM = 45.0
+
+
+def section(pdf: ReportPDF, title: str, note: str | None = None, *, flow: bool = False) -> None:
+    """``title`` (and a short explanation) on a new page; with ``flow``, below what came
+    before while there is room, so a report with little data stays short."""
+    if flow and pdf.get_y() + FLOW_ROOM < pdf.page_break_trigger:
+        pdf.ln(8)
+    else:
+        pdf.add_page()
     heading(pdf, title)
     if note:
         pdf.set_font(PDF_FAMILY, size=10)

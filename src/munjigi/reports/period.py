@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from munjigi.errors import ValidationError
 
 DEFAULT_RANGE = "7d"
@@ -36,13 +38,15 @@ class Period:
 
     def describe(self) -> str:
         """ "Last 7 days: 2026-11-17 00:00 – 2026-11-23 15:04 UTC"."""
-        return f"{self.label}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M} UTC"
+        from munjigi.i18n import when  # the page's language; this module stays import-light
+
+        return f"{self.label}: {when(self.start)} – {when(self.end)} UTC"
 
 
 RANGES = {
-    "24h": ("Last 24 hours", "hour", 24),
-    "7d": ("Last 7 days", "day", 7),
-    "30d": ("Last 30 days", "day", 30),
+    "24h": (_l("Last 24 hours"), "hour", 24),
+    "7d": (_l("Last 7 days"), "day", 7),
+    "30d": (_l("Last 30 days"), "day", 30),
 }
 
 
@@ -59,4 +63,4 @@ def parse(value: str | None, now: datetime) -> Period:
         start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=count - 1)
     else:
         start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=count - 1)
-    return Period(key, label, start, now, bucket)
+    return Period(key, str(label), start, now, bucket)

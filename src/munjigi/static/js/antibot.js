@@ -9,6 +9,22 @@
  */
 (function () {
   "use strict";
+  // Words in the page's language (layout.html: <body data-i18n='{…}'>), English as a fallback.
+  function say(key, fallback, values) {
+    var table = {};
+    try {
+      table = JSON.parse((typeof document !== "undefined" && document.body &&
+        document.body.getAttribute("data-i18n")) || "{}");
+    } catch (e) {
+      table = {};
+    }
+    var text = table[key] || fallback;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("%(" + name + ")s").join(values[name]);
+    });
+    return text;
+  }
+
 
   var K = new Uint32Array([
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -146,7 +162,9 @@
     var out = form.querySelector("[data-password-strength-url]");
     var password = form.querySelector("input[name=password]");
     if (!out || !password || !window.fetch) return;
-    var words = ["very weak", "weak", "fair", "strong", "very strong"];
+    var words = ["very weak", "weak", "fair", "strong", "very strong"].map(function (word, score) {
+      return say("strength_" + score, word);
+    });
     var timer = null;
     password.addEventListener("input", function () {
       clearTimeout(timer);
@@ -165,7 +183,8 @@
           })
         }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
           if (!body) return;
-          var text = "Strength: " + words[body.score] + (body.hint ? " — " + body.hint : "");
+          var text = say("strength", "Strength: %(word)s", { word: words[body.score] }) +
+            (body.hint ? " — " + body.hint : "");
           out.textContent = text;
           out.setAttribute("data-score", String(body.score));
           out.setAttribute("data-acceptable", body.acceptable ? "true" : "false");

@@ -13,6 +13,22 @@
  */
 (function () {
   "use strict";
+  // Words in the page's language (layout.html: <body data-i18n='{…}'>), English as a fallback.
+  function say(key, fallback, values) {
+    var table = {};
+    try {
+      table = JSON.parse((typeof document !== "undefined" && document.body &&
+        document.body.getAttribute("data-i18n")) || "{}");
+    } catch (e) {
+      table = {};
+    }
+    var text = table[key] || fallback;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("%(" + name + ")s").join(values[name]);
+    });
+    return text;
+  }
+
 
   if (window.munjigiPasskeys) {
     return; // included twice on one page
@@ -25,7 +41,20 @@
     "second-factor": ["/members/passkeys/second-factor/options", "/members/passkeys/second-factor"],
     reauth: ["/members/passkeys/reauth/options", "/members/passkeys/reauth"]
   };
-  var UNSUPPORTED = "This browser can't use passkeys here. Update it, or use your password.";
+  var UNSUPPORTED = say("passkey_unsupported", "This browser can't use passkeys here. Update it, or use your password.");
+
+  function ipOrigin() {
+    // WebAuthn ties a passkey to a site name: on an IP address the browser refuses it.
+    var host = window.location.hostname;
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.indexOf(":") >= 0 || host.charAt(0) === "[";
+  }
+
+  function ipOriginMessage() {
+    var port = window.location.port ? ":" + window.location.port : "";
+    return "Passkeys don't work on an IP address such as " + window.location.hostname +
+      ": browsers tie a passkey to a site name. Open this page at http://localhost" + port +
+      window.location.pathname + " (on this computer) or at the site's https address.";
+  }
 
   function supported() {
     var pkc = window.PublicKeyCredential;
@@ -91,28 +120,28 @@
 
   function explain(error) {
     if (error && error.name === "NotAllowedError") {
-      return "The passkey request was cancelled or timed out.";
+      return say("passkey_cancelled", "The passkey request was cancelled or timed out.");
     }
     if (error && error.name === "InvalidStateError") {
-      return "This device already has a passkey for your account.";
+      return say("passkey_exists", "This device already has a passkey for your account.");
     }
     var code = error && error.code;
     if (code === "passkey_challenge_invalid") {
-      return "That took too long. Please try again.";
+      return say("passkey_slow", "That took too long. Please try again.");
     }
     if (code === "mfa_challenge_invalid") {
-      return "This sign-in expired. Please log in again.";
+      return say("passkey_expired", "This sign-in expired. Please log in again.");
     }
     if (code === "passkey_limit") {
-      return "You have as many passkeys as allowed. Remove one first.";
+      return say("passkey_limit", "You have as many passkeys as allowed. Remove one first.");
     }
     if (code === "passkey_duplicate") {
-      return "That passkey is already registered.";
+      return say("passkey_duplicate", "That passkey is already registered.");
     }
     if (code === "too_many_requests") {
-      return "Too many attempts. Wait a moment and try again.";
+      return say("passkey_rate", "Too many attempts. Wait a moment and try again.");
     }
-    return "The passkey could not be used. Please try again.";
+    return say("passkey_failed", "The passkey could not be used. Please try again.");
   }
 
   function extra(block, action) {
@@ -138,7 +167,7 @@
     var urls = ENDPOINTS[action];
     var body = extra(block, action);
     button.disabled = true;
-    show(block, "Follow your browser's prompt…", "info");
+    show(block, say("passkey_prompt", "Follow your browser's prompt…"), "info");
     post(urls[0], action === "second-factor" ? { challenge: body.challenge } : {})
       .then(function (data) {
         var pkc = window.PublicKeyCredential;
@@ -182,6 +211,11 @@
           return;
         }
         var action = button.getAttribute("data-passkey-action");
+        if (ipOrigin()) {
+          button.disabled = true;
+          show(block, ipOriginMessage(), "info");
+          return;
+        }
         if (!supported()) {
           button.disabled = true;
           show(block, UNSUPPORTED, "info");

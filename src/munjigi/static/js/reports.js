@@ -8,6 +8,22 @@
  */
 (function () {
   "use strict";
+  // Words in the page's language (layout.html: <body data-i18n='{…}'>), English as a fallback.
+  function say(key, fallback, values) {
+    var table = {};
+    try {
+      table = JSON.parse((typeof document !== "undefined" && document.body &&
+        document.body.getAttribute("data-i18n")) || "{}");
+    } catch (e) {
+      table = {};
+    }
+    var text = table[key] || fallback;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("%(" + name + ")s").join(values[name]);
+    });
+    return text;
+  }
+
 
   function cookie(name) {
     var parts = document.cookie ? document.cookie.split("; ") : [];
@@ -56,10 +72,11 @@
 
   function failure(response) {
     return response.json().then(function (body) {
-      var code = body && body.code ? " (" + body.code + ")" : "";
-      return "The report could not be made" + code + ": " + ((body && body.message) || response.status);
+      return say("report_failed", "The report could not be made (%(reason)s).",
+        { reason: (body && body.code) || response.status });
     }, function () {
-      return "The report could not be made (HTTP " + response.status + ").";
+      return say("report_failed", "The report could not be made (%(reason)s).",
+        { reason: "HTTP " + response.status });
     });
   }
 
@@ -68,7 +85,7 @@
     var kind = button.getAttribute("data-report-kind") || "PDF";
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
-    status.textContent = "Preparing the " + kind + "…";
+    status.textContent = say("report_preparing", "Preparing the %(kind)s…", { kind: kind });
     status.removeAttribute("data-state");
     request(url).then(function (response) {
       if (response.status !== 401) { return response; }
@@ -83,11 +100,11 @@
       return response.blob().then(function (blob) {
         var name = filename(response, kind === "CSV" ? "munjigi-report.csv" : "munjigi-report.pdf");
         save(blob, name);
-        status.textContent = "Downloaded " + name + ".";
+        status.textContent = say("report_done", "Downloaded %(name)s.", { name: name });
         status.setAttribute("data-state", "done");
       });
     }).catch(function () {
-      status.textContent = "The report could not be downloaded: the server did not answer.";
+      status.textContent = say("report_offline", "The report could not be downloaded: the server did not answer.");
       status.setAttribute("data-state", "error");
     }).then(function () {
       button.disabled = false;

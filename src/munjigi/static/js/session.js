@@ -16,6 +16,22 @@
  */
 (function () {
   "use strict";
+  // Words in the page's language (layout.html: <body data-i18n='{…}'>), English as a fallback.
+  function say(key, fallback, values) {
+    var table = {};
+    try {
+      table = JSON.parse((typeof document !== "undefined" && document.body &&
+        document.body.getAttribute("data-i18n")) || "{}");
+    } catch (e) {
+      table = {};
+    }
+    var text = table[key] || fallback;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("%(" + name + ")s").join(values[name]);
+    });
+    return text;
+  }
+
 
   var body = document.body;
   if (!body) {
@@ -89,7 +105,7 @@
       var when = new Date(items[i].getAttribute("datetime"));
       if (!isNaN(when.getTime())) {
         items[i].title = items[i].textContent;
-        items[i].textContent = when.toLocaleString([], {
+        items[i].textContent = when.toLocaleString(document.documentElement.lang ? [document.documentElement.lang] : [], {
           year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"
         });
       }
@@ -249,6 +265,8 @@
     var time = bar && bar.querySelector("[data-role=time]");
     var stay = bar && bar.querySelector("[data-role=stay]");
     var login = bar && bar.querySelector("[data-role=login]");
+    var announce = bar && bar.querySelector("[data-role=announce]");
+    var announced = "active";
 
     var accessExp = Number(data.accessExp) * 1000;
     var sessionExp = Number(data.sessionExp) * 1000 || 0;
@@ -432,26 +450,33 @@
       stay.hidden = shown !== "warning";
       login.hidden = shown !== "ended";
       if (shown === "ended") {
-        text.textContent = "Session ended — log in again";
+        text.textContent = say("ended", "Session ended — log in again");
         time.textContent = {
-          logout: "You signed out.",
-          timeout: "You were signed out after a while without activity.",
-          limit: "This session reached its time limit.",
-          revoked: "This session was ended."
+          logout: say("ended_logout", "You signed out."),
+          timeout: say("ended_timeout", "You were signed out after a while without activity."),
+          limit: say("ended_limit", "This session reached its time limit."),
+          revoked: say("ended_revoked", "This session was ended.")
         }[reason] || "";
         login.href = data.loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search);
       } else if (shown === "warning") {
-        text.textContent = "Still there?";
-        time.textContent = "You'll be signed out in " + clock(accessExp - endLead - t) + ".";
+        text.textContent = say("warning", "Still there?");
+        time.textContent = say("warning_time", "You'll be signed out in %(time)s.", { time: clock(accessExp - endLead - t) });
       } else if (shown === "offline") {
-        text.textContent = "Can't reach the server";
-        time.textContent = "retrying… " + clock(accessExp - t) + " left";
+        text.textContent = say("offline", "Can't reach the server");
+        time.textContent = say("offline_time", "retrying… %(time)s left", { time: clock(accessExp - t) });
       } else if (sessionExp && sessionExp - t < limitWarning) {
-        text.textContent = "Secure session active";
-        time.textContent = "Session limit in " + clock(sessionExp - t) + " — save your work, then log in again.";
+        text.textContent = say("active", "Secure session active");
+        time.textContent = say("limit_time", "Session limit in %(time)s — save your work, then log in again.", { time: clock(sessionExp - t) });
       } else {
-        text.textContent = "Secure session active";
-        time.textContent = clock(accessExp - t) + " left";
+        text.textContent = say("active", "Secure session active");
+        time.textContent = say("active_time", "%(time)s left", { time: clock(accessExp - t) });
+      }
+      // Screen readers hear a change of state once, never the countdown ticking.
+      var limitNear = shown === "active" && sessionExp && sessionExp - t < limitWarning;
+      var key = limitNear ? "limit" : shown;
+      if (announce && key !== announced && shown !== "renewing") {
+        announced = key;
+        announce.textContent = key === "active" ? "" : text.textContent + " " + time.textContent;
       }
     }
 
