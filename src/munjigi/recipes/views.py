@@ -29,8 +29,10 @@ from munjigi.recipes.exceptions import LikeNotFoundError
 from munjigi.reports import charts
 from munjigi.reports import figures
 from munjigi.reports import recipe_costs
+from munjigi.security import policy
 
 bp = Blueprint("recipe_pages", __name__, url_prefix="/recipes")
+policy.declare(bp, kind=policy.PAGE)  # what its routes are, unless a route says
 
 PAGE_SIZE = 20
 MAX_QUERY = 100
@@ -39,7 +41,6 @@ MAX_QUERY = 100
 def init_app(app: Flask) -> None:
     """Register the pages; errors on them are pages too (errors.wants_json_response)."""
     app.register_blueprint(bp)
-    app.extensions["munjigi.pages"]["blueprints"].add("recipe_pages")
 
 
 @bp.get("")
