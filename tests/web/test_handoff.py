@@ -258,3 +258,16 @@ def test_the_worked_example_of_docs_handoff_md_is_right():
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "handoff.md").read_text()
     assert sig in doc
+
+
+def test_a_failed_hand_off_keeps_a_keyed_hash_of_the_name_not_the_name(app, client, clock):
+    """Like a failed login (#13 item 20): the sent name may be anything, even a secret."""
+    typed = "my-Secret-passw0rd-typed-as-a-name"
+    form = signed(username=typed, email="x@example.com", ts=int(clock.now))
+    assert client.post("/", data={**form, "sig": "0" * 64}).status_code == 401
+    (row,) = _failures("handoff_bad_signature")
+    assert typed not in str(row.detail) and typed.lower() not in str(row.detail)
+    with app.test_request_context():
+        from munjigi.security import audit
+
+        assert row.detail == {"login_hmac": audit.pseudonym(typed)}

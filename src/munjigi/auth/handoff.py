@@ -82,7 +82,8 @@ def accept(form: Mapping[str, str]) -> tuple[User, IssuedTokens | challenge.Pend
             "handoff_failed",
             outcome="failed",
             reason=error.code,
-            detail={"username": str(form.get("username", ""))[:64]},
+            # Like a failed login: the name sent may be anything, so only its keyed hash.
+            detail={"login_hmac": audit.pseudonym(str(form.get("username", ""))[:150])},
         )
         db.session.commit()
         raise
