@@ -99,9 +99,10 @@ def lock_user(username: str, unlock: bool) -> None:
         sessions.revoke_all(user.id, "locked")
         audit.record("user_locked", user_id=user.id, reason="cli")
     db.session.commit()
-    click.echo(
-        _("%(username)s is %(status)s", username=user.username, status=wording.label(user.status))
-    )
+    if user.status == UserStatus.LOCKED:
+        click.echo(_("%(username)s is locked", username=user.username))
+    else:
+        click.echo(_("%(username)s is active", username=user.username))
 
 
 @group.command("rotate-keys")

@@ -101,7 +101,7 @@ def test_create_admin_refuses_a_taken_username(runner, auth):
         PASSWORD,
     )
     assert result.exit_code == 1
-    assert "중복 가입" in result.stderr
+    assert "already taken" in result.stderr  # the command's language (MUNJIGI_DEFAULT_LOCALE)
     assert user("boss").role == Role.MEMBER
 
 

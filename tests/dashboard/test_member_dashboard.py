@@ -95,7 +95,7 @@ def test_most_liked_equals_the_like_rows(kitchen):
 def test_a_member_without_recipes_sees_everyones_newest_with_real_charts(kitchen, member):
     html = member.client.get("/").text
     assert "You have no recipes yet" in html
-    assert "Recipes on 문지기" in html
+    assert 'Recipes on <span lang="ko">문지기</span>' in html
     assert "제육볶음" in html and "4,498원" in html  # chef_lee's recipes, priced
     report = services.kitchen(db.session.scalar(select(Recipe.user_id).limit(1)) + 1000)
     assert not report.mine and len(report.recipes) == 3
@@ -103,7 +103,7 @@ def test_a_member_without_recipes_sees_everyones_newest_with_real_charts(kitchen
 
 def test_an_empty_site_shows_a_helpful_empty_state(member):
     html = member.client.get("/").text
-    assert "No recipes on 문지기 yet" in html and "seed-demo" in html
+    assert 'No recipes on <span lang="ko">문지기</span> yet' in html and "seed-demo" in html
     assert "No recipe has a like yet" in html
 
 
