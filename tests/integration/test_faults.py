@@ -155,8 +155,9 @@ def test_metrics_add_up_every_worker_in_multiprocess_mode(backend, env, tmp_path
     with gunicorn_configured(env, workers=2, threads=1) as server:
         attempts = 24
 
-        def fail_login(_: int) -> None:
-            body = {"username": "nobody_at_all", "password": "not the password at all"}
+        def fail_login(n: int) -> None:
+            # A name each: one name failing 24 times would meet the account delay (429).
+            body = {"username": f"nobody_at_all_{n}", "password": "not the password at all"}
             assert server.call("POST", "/members/login", body).status == 400
 
         threads = [threading.Thread(target=fail_login, args=(i,)) for i in range(attempts)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import Any
 
@@ -163,8 +164,17 @@ def test_api_answers_503_json_with_retry_after_while_the_database_is_down(broken
 
 
 def test_pages_answer_503_never_500_while_the_database_is_down(broken_db_app):
-    response = broken_db_app.test_client().get(
-        "/login", headers={"Accept": "text/html", "User-Agent": "Mozilla/5.0 Firefox/140.0"}
+    # Signing in reads the database (a page that needs none, like GET /login, still works).
+    browser = {"Accept": "text/html", "User-Agent": "Mozilla/5.0 Firefox/140.0"}
+    client = broken_db_app.test_client()
+    form = client.get("/login", headers=browser)
+    assert form.status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    response = client.post(
+        "/login",
+        data={"username": "kim_chef", "password": "x" * 20, "csrf_token": token.group(1)},
+        headers=browser,
     )
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"

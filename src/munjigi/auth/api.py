@@ -39,7 +39,15 @@ REFRESH_AUTH: list[str | dict[str, list[Any]]] = [{"BearerAuth": []}, {"RefreshC
 @policy.route(rate="signup")
 @bp.input(schemas.SignupIn, arg_name="body")
 @bp.output(schemas.SignupOut)
-@bp.doc(summary="Sign up", responses={400: "중복 가입", 422: "Invalid input or weak password"})
+@bp.doc(
+    summary="Sign up",
+    responses={
+        400: "중복 가입",
+        422: "Invalid input or weak password",
+        428: "Proof of work required (only clients that declared X-Altcha-Capable)",
+        429: "Too many sign-ups from this address; Retry-After says when",
+    },
+)
 def create_member(body: dict[str, str]) -> dict[str, Any]:
     user = services.create_user(
         body["username"], body["password"], body["email"], send_verification=True
@@ -62,7 +70,14 @@ def validate_username(body: dict[str, str]) -> dict[str, Any]:
 @policy.route(rate="login")
 @bp.input(schemas.LoginIn, arg_name="body")
 @bp.output(schemas.LoginOut)
-@bp.doc(summary="Log in: tokens in the body and in cookies", responses={400: "Login failed"})
+@bp.doc(
+    summary="Log in: tokens in the body and in cookies",
+    responses={
+        400: "Login failed",
+        428: "Proof of work required (only clients that declared X-Altcha-Capable)",
+        429: "Sign-in delayed or locked for this account/address; Retry-After says when",
+    },
+)
 def login(body: dict[str, str]) -> dict[str, Any]:
     user, issued = services.login(body["username"], body["password"])
     if isinstance(issued, challenge.Pending):

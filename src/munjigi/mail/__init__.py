@@ -79,6 +79,13 @@ def drain() -> None:
     sender.wake(current_app.extensions[CHANNEL_KEY])
 
 
+def close(app: Flask) -> None:
+    """Stop sending for ``app``: its timers lapse (an app that is shut down, a test's app)."""
+    channel = app.extensions.get(CHANNEL_KEY)
+    if channel is not None:
+        channel.closed = True
+
+
 def wait_idle(timeout: float = 15.0) -> bool:
     """Wait until every committed message of this process was handed to the backend."""
     return sender.wait_idle(timeout)
