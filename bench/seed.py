@@ -51,7 +51,12 @@ def password_hash(app: Any, password: str) -> str:
 def write_refresh_tokens(app: Any, username: str, count: int, path: Path) -> float:
     """Open ``count`` sessions for ``username`` and write their refresh tokens, one a line."""
     started = time.perf_counter()
+    from munjigi.security.gatekeeper import gatekeeper
+
     with app.app_context():
+        # As a request's first-key hook does: the key is made before this transaction writes
+        # (on SQLite the key's own connection would wait on our write lock).
+        gatekeeper().keys.ensure_first_key(db.session)
         user = db.session.scalar(select(User).where(User.username == username))
         assert user is not None
         lines = []
