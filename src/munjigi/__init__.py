@@ -11,7 +11,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from munjigi.config import ConfigError
 from munjigi.config import Settings
 from munjigi.extensions import db
-from munjigi.extensions import migrate
 
 __all__ = ["ConfigError", "Settings", "create_app"]
 
@@ -58,7 +57,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     from munjigi import i18n
 
     i18n.init_app(app, settings)  # the page language: before any template or message
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    _attach_migrations(app, settings)
 
     from munjigi.security.gatekeeper import Gatekeeper
 
@@ -174,3 +173,20 @@ def _flask_config(settings: Settings) -> dict[str, object]:
         },
         "VALIDATION_ERROR_STATUS_CODE": 422,
     }
+
+
+def _attach_migrations(app: APIFlask, settings: Settings) -> None:
+    """Flask-Migrate's ``flask db`` commands: on the command line, and outside production.
+
+    Alembic, Mako and Pygments cost ~11 MB in every process that imports them. A production
+    worker serving requests never migrates: the migration Job runs ``flask db upgrade``,
+    which builds the app inside the ``flask`` command (a click context), so only it loads
+    them (docs/performance.md, "Memory").
+    """
+    import click
+
+    if settings.env == "production" and click.get_current_context(silent=True) is None:
+        return
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)

@@ -12,6 +12,7 @@ exist at a time (later probes queue behind them and report a timeout).
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import threading
@@ -22,13 +23,15 @@ from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
 
-import redis
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from prometheus_client import Gauge
 from sqlalchemy import Engine
 from sqlalchemy import text
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +63,35 @@ class SchemaBehind(RuntimeError):
 
 @cache
 def schema_heads() -> frozenset[str]:
-    """The head revisions of the migrations shipped with this code (read once)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    """The head revisions of the migrations shipped with this code (read once).
+
+    Read from the revision files' ``revision``/``down_revision`` assignments with ``ast``
+    (nothing is executed) rather than through Alembic's ``ScriptDirectory``: Alembic, Mako
+    and Pygments would add ~11 MB to every worker that answers a probe. A test compares the
+    result with Alembic's own ``get_heads()``.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        names = _assignments(path.read_text(encoding="utf-8"))
+        if isinstance(names.get("revision"), str):
+            revisions.add(names["revision"])
+            down = names.get("down_revision")
+            parents.update([down] if isinstance(down, str) else down or ())
+    return frozenset(revisions - parents)
+
+
+def _assignments(source: str) -> dict[str, Any]:
+    """Top-level ``revision`` and ``down_revision`` literals of a migration file."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            if node.value is not None:
+                found[target.id] = ast.literal_eval(node.value)
+    return found
 
 
 def database_check(engine: Engine) -> Callable[[], None]:
@@ -80,6 +108,8 @@ def database_check(engine: Engine) -> Callable[[], None]:
 
 def redis_check(url: str, timeout: float) -> Callable[[], None]:
     """A check that PINGs Redis with short connect and read timeouts."""
+    import redis  # only when Redis is configured (~5 MB per worker otherwise)
+
     key = (os.getpid(), url, timeout)
     with _lock:
         client = _redis_clients.get(key)

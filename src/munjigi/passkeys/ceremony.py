@@ -5,6 +5,10 @@ hash, flags, signature, attestation). This module adds what it leaves to the rel
 reading the challenge and credential id out of a response before verifying it (to find the
 server-side ceremony), and the sign-count rule, which it is told to skip so that a
 regression is reported as a possible clone only once the signature is known to be good.
+
+py_webauthn (with cbor2, pyasn1 and its attestation formats) adds ~14 MB to a process, and
+only the passkey ceremonies need it: it is imported inside the functions that call it, so a
+worker that never sees a passkey never loads it (docs/performance.md, "Memory").
 """
 
 from __future__ import annotations
@@ -16,18 +20,13 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
-import webauthn
-from webauthn.authentication.verify_authentication_response import VerifiedAuthentication
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import AttestationConveyancePreference
-from webauthn.helpers.structs import AuthenticatorSelectionCriteria
-from webauthn.helpers.structs import AuthenticatorTransport
-from webauthn.helpers.structs import PublicKeyCredentialDescriptor
-from webauthn.helpers.structs import ResidentKeyRequirement
-from webauthn.helpers.structs import UserVerificationRequirement
-from webauthn.registration.verify_registration_response import VerifiedRegistration
+if TYPE_CHECKING:
+    from webauthn.authentication.verify_authentication_response import VerifiedAuthentication
+    from webauthn.helpers.structs import UserVerificationRequirement
+    from webauthn.registration.verify_registration_response import VerifiedRegistration
 
 CHALLENGE_BYTES = 32
 USER_HANDLE_BYTES = 32
@@ -91,10 +90,15 @@ def b64decode(value: object) -> bytes:
 
 
 def _verification(rp: RelyingParty) -> UserVerificationRequirement:
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     return UserVerificationRequirement(rp.user_verification)
 
 
 def _descriptors(credentials: list[tuple[str, list[str] | None]]) -> list[Any]:
+    from webauthn.helpers.structs import AuthenticatorTransport
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     known = {t.value for t in AuthenticatorTransport}
     return [
         PublicKeyCredentialDescriptor(
@@ -116,6 +120,11 @@ def registration_options(
     exclude: list[tuple[str, list[str] | None]],
 ) -> dict[str, Any]:
     """``PublicKeyCredentialCreationOptionsJSON`` for a discoverable credential."""
+    import webauthn
+    from webauthn.helpers.structs import AttestationConveyancePreference
+    from webauthn.helpers.structs import AuthenticatorSelectionCriteria
+    from webauthn.helpers.structs import ResidentKeyRequirement
+
     options = webauthn.generate_registration_options(
         rp_id=rp.id,
         rp_name=rp.name,
@@ -146,6 +155,9 @@ def authentication_options(
     user_verification: str | None = None,
 ) -> dict[str, Any]:
     """``PublicKeyCredentialRequestOptionsJSON``; an empty ``allow`` asks for any passkey."""
+    import webauthn
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = webauthn.generate_authentication_options(
         rp_id=rp.id,
         challenge=challenge,
@@ -193,6 +205,9 @@ def verify_registration(
 
     :raises CeremonyError: wrong origin, RP id, challenge, flags, or a broken response.
     """
+    import webauthn
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         return webauthn.verify_registration_response(
             credential=dict(credential),
@@ -222,6 +237,9 @@ def verify_authentication(
     :raises SignCountRegressedError: good signature, counter not greater (possible clone).
     :raises CeremonyError: anything else wrong, signature included.
     """
+    import webauthn
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = webauthn.verify_authentication_response(
             credential=dict(credential),

@@ -36,8 +36,6 @@ from limits.storage import Storage
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from prometheus_client import Counter
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from munjigi.config import RATELIMIT_CLASSES
 from munjigi.config import RATELIMIT_USER_CLASSES
@@ -208,6 +206,10 @@ def storage_for(settings: Settings, engine: Any) -> Storage:
         return ratelimit_storage.DatabaseStorage(engine=engine)
     if choice == "redis":
         choice = settings.redis_url or ""
+    # Imported here: a deployment without Redis never loads the client (~5 MB per worker).
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     timeout = settings.ratelimit_redis_timeout_ms / 1000
     # A dead Redis must cost milliseconds, not seconds: short timeouts and no retries.
     redis = storage_from_string(
