@@ -85,12 +85,15 @@ def _assignments(source: str) -> dict[str, Any]:
     """Top-level ``revision`` and ``down_revision`` literals of a migration file."""
     found: dict[str, Any] = {}
     for node in ast.parse(source).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
         if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-            if node.value is not None:
-                found[target.id] = ast.literal_eval(node.value)
+            if value is not None:
+                found[target.id] = ast.literal_eval(value)
     return found
 
 
