@@ -85,6 +85,7 @@ def _assignments(source: str) -> dict[str, Any]:
     """Top-level ``revision`` and ``down_revision`` literals of a migration file."""
     found: dict[str, Any] = {}
     for node in ast.parse(source).body:
+        target: ast.expr
         if isinstance(node, ast.AnnAssign):
             target, value = node.target, node.value
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
